@@ -1,0 +1,913 @@
+"""Tasks: coroutines driven directly by whoever resumes them.
+
+How a task runs
+---------------
+A task drives one coroutine. The coroutine suspends by yielding a
+*registration callable* ``f``; right after the yield the task calls
+``f(task)``, which stores the task wherever the wake-up will come from. Later,
+``task.step(*args, **kwargs)`` sends ``(args, kwargs)`` back into the
+coroutine, which runs until its next suspension before ``step`` returns.
+
+Bounded stack
+-------------
+A resumption that happens while another resumption is in progress on the same
+thread nests on the C stack. Each thread has a :class:`_Runtime` that counts
+that nesting. A resumption that would nest deeper than
+:data:`RESUME_DEPTH_LIMIT` levels is queued instead, and the resumption at the
+deepest allowed level (the *drainer*) runs the queue in FIFO order before it
+returns, so everything still completes before the top-level call returns and
+the stack never grows past the limit. Below the limit nothing is queued, so
+ordinary resumption stays exactly synchronous, and the fast path of
+:meth:`Task.step` never looks at the queue. A task binds the runtime of the
+thread that starts it.
+
+Internal states
+---------------
+The public :class:`TaskState` has four values; internally ``STARTED`` is split
+so that the hot paths can tell "suspended" from "running" with one integer
+comparison.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+from contextvars import Context
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from inspect import CO_ITERABLE_COROUTINE, isawaitable
+from itertools import count
+from threading import local
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
+
+from ._exceptions import BaseExceptionGroup, Cancelled, InvalidStateError, add_note
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from typing_extensions import TypeAlias
+
+__all__ = (
+    "RESUME_DEPTH_LIMIT",
+    "ExceptionHandler",
+    "Registrar",
+    "Resumption",
+    "Task",
+    "TaskState",
+    "current_task",
+    "dummy_task",
+    "get_default_exception_handler",
+    "set_default_exception_handler",
+    "sleep_forever",
+    "start",
+    "supervise",
+    "suspend",
+)
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+Resumption: TypeAlias = "tuple[tuple[Any, ...], dict[str, Any]]"
+"""What an ``await`` on a suspension evaluates to: ``(args, kwargs)`` of ``step``."""
+
+Registrar: TypeAlias = "Callable[[Task[Any]], object]"
+"""The callable a suspending awaitable yields; it is called with the task."""
+
+ExceptionHandler: TypeAlias = "Callable[[Task[Any], BaseException], object]"
+"""Receives an exception that escaped a task: ``handler(task, exc)``."""
+
+RESUME_DEPTH_LIMIT = 32
+"""How many resumptions may nest on one thread's stack before they are queued."""
+
+_DRAINER = RESUME_DEPTH_LIMIT - 1  # the depth at which a resumption drains the queue
+
+# Internal states. Order matters: everything >= _FINISHED is "done".
+_CREATED = 0
+_RUNNING = 1  # inside coro.send()/coro.throw()
+_SUSPENDED = 2  # also while its registrar runs, so that it may resume the task at once
+_QUEUED = 3  # resumed past the depth limit; waiting in the runtime's queue
+_FINISHED = 4
+_CANCELLED = 5
+
+
+@final
+class TaskState(enum.Enum):
+    """The life-cycle state of a :class:`Task`."""
+
+    __module__ = "gearwork.core"
+
+    CREATED = enum.auto()
+    """Not started yet."""
+    STARTED = enum.auto()
+    """Running, or suspended waiting to be resumed."""
+    CANCELLED = enum.auto()
+    """Ended by cancellation or by an exception that escaped the coroutine."""
+    FINISHED = enum.auto()
+    """The coroutine returned; :attr:`Task.result` holds its value."""
+
+
+_PUBLIC_STATE = (
+    TaskState.CREATED,
+    TaskState.STARTED,
+    TaskState.STARTED,
+    TaskState.STARTED,
+    TaskState.FINISHED,
+    TaskState.CANCELLED,
+)
+
+
+class _Runtime:
+    """Per-thread bookkeeping for nested resumptions."""
+
+    __slots__ = ("depth", "queue")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.queue: deque[tuple[Task[Any], Resumption | None, BaseException | None]] = deque()
+
+    def drain(self, pending: BaseException | None = None) -> None:
+        """Run queued resumptions in FIFO order; called by the drainer only.
+
+        An exception that escapes one queued resumption does not stop the
+        others. Afterwards the exceptions (plus *pending*, an exception that
+        was already propagating) are raised: alone if there is one, as a
+        ``BaseExceptionGroup`` if there are several.
+        """
+        errors = [] if pending is None else [pending]
+        queue = self.queue
+        self.depth = RESUME_DEPTH_LIMIT  # so that queued tasks never drain themselves
+        try:
+            while queue:
+                task, value, exc = queue.popleft()
+                try:
+                    task._run(value, exc)
+                except BaseException as e:  # noqa: BLE001 - re-raised below
+                    errors.append(e)
+        finally:
+            self.depth = _DRAINER
+        if pending is not None and len(errors) == 1:
+            return  # the caller re-raises it
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise BaseExceptionGroup("several resumptions failed", errors)
+
+
+_thread_state = local()
+
+
+def _new_runtime() -> _Runtime:
+    """Create the calling thread's runtime (called once per thread)."""
+    rt = _thread_state.runtime = _Runtime()
+    return rt
+
+
+_default_handler: ExceptionHandler | None = None
+
+
+def set_default_exception_handler(handler: ExceptionHandler | None) -> ExceptionHandler | None:
+    """Install the process-wide handler for exceptions escaping root tasks.
+
+    A task with no handler of its own and no supervisor passes an
+    :class:`Exception` that escapes its coroutine to ``handler(task, exc)``
+    instead of raising it to whoever resumed the task. ``None`` restores the
+    default (raise to the resumer). Returns the previous handler.
+    ``KeyboardInterrupt``, ``SystemExit`` and other non-``Exception`` errors
+    always propagate.
+
+    >>> seen = []
+    >>> previous = set_default_exception_handler(lambda task, exc: seen.append(exc))
+    >>> async def fails():
+    ...     raise ValueError("boom")
+    >>> task = start(fails())
+    >>> seen
+    [ValueError('boom')]
+    >>> _ = set_default_exception_handler(previous)
+    """
+    global _default_handler
+    previous = _default_handler
+    _default_handler = None if handler is None else _check_handler(handler)
+    return previous
+
+
+def get_default_exception_handler() -> ExceptionHandler | None:
+    """Return the handler installed by :func:`set_default_exception_handler`."""
+    return _default_handler
+
+
+async def _await_awaitable(aw: Awaitable[T]) -> T:
+    return await aw
+
+
+def _as_coroutine(aw: object, who: str) -> Coroutine[Any, Any, Any]:
+    """Return a coroutine that can be driven with send/throw, or raise TypeError."""
+    if type(aw) is types.CoroutineType:
+        return aw
+    if type(aw) is types.GeneratorType and aw.gi_code.co_flags & CO_ITERABLE_COROUTINE:
+        return aw  # type: ignore[return-value]  # a @types.coroutine generator
+    if isinstance(aw, Task):
+        raise TypeError(f"{who} needs an awaitable, got a Task; pass the Task to start() instead")
+    if isawaitable(aw):
+        return _await_awaitable(aw)
+    raise TypeError(f"{who} needs an awaitable or a Task, got {type(aw).__name__}")
+
+
+class _InContext:
+    """Drives a coroutine inside a :class:`contextvars.Context`.
+
+    A task created with ``context=`` keeps one of these where it would keep
+    its coroutine, so tasks without a context pay nothing for the feature.
+    """
+
+    __slots__ = ("context", "coro")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], context: Context) -> None:
+        self.coro = coro
+        self.context = context
+
+    def send(self, value: Any) -> Any:
+        return self.context.run(self.coro.send, value)
+
+    def throw(self, exc: BaseException) -> Any:
+        return self.context.run(self.coro.throw, exc)
+
+    def close(self) -> None:
+        self.context.run(self.coro.close)
+
+
+_uids = count(1)
+_CoroutineType = types.CoroutineType
+_new_task = object.__new__
+
+
+class _Extras:
+    """Rarely needed per-task state, allocated on first use to keep tasks small."""
+
+    __slots__ = (
+        "callbacks",
+        "cancel_msg",
+        "handler",
+        "scope_depth",
+        "shield",
+        "supervisor",
+    )
+
+    def __init__(self) -> None:
+        self.supervisor: Callable[[Task[Any]], object] | None = None
+        self.handler: ExceptionHandler | None = None
+        self.callbacks: list[Callable[[Task[Any]], object]] | None = None
+        self.cancel_msg: str | None = None
+        self.shield = 0  # nesting count of disable_cancellation()
+        self.scope_depth = 0  # nesting count of open cancel scopes
+
+
+class Task(Generic[T_co]):
+    """A coroutine and its state, resumed synchronously by whoever wakes it.
+
+    Create one with :func:`start` (or ``Task(aw)`` followed by ``start(task)``).
+    The task runs at once, until the coroutine first suspends; after that each
+    :meth:`step` runs it until its next suspension.
+
+    :param aw: the awaitable to drive, usually a coroutine.
+    :param name: a name shown in ``repr`` and in error messages.
+    :param context: a :class:`contextvars.Context` to run every step in, as
+        asyncio tasks do. ``None`` (the default) runs each step in the context
+        of whoever resumed it, which is faster. Pass
+        ``contextvars.copy_context()`` to isolate the task.
+    :param exception_handler: ``handler(task, exc)`` receives an
+        :class:`Exception` escaping the coroutine instead of whoever resumed
+        the task.
+    :raises TypeError: *aw* is not awaitable.
+
+    >>> async def add(a, b):
+    ...     return a + b
+    >>> task = start(add(1, 2))
+    >>> task.finished, task.result
+    (True, 3)
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_cancel_req",
+        "_coro",
+        "_exc",
+        "_extras",
+        "_name",
+        "_result",
+        "_rt",
+        "_st",
+        "_thrown",
+        "_uid",
+    )
+
+    __module__ = "gearwork.core"
+
+    _coro: Coroutine[Any, Any, Any] | _InContext
+    _st: int
+    _rt: _Runtime
+    _result: Any
+    _exc: BaseException | None
+    _thrown: bool  # whether the pending cancellation has been raised in the task yet
+    _cancel_req: int | None  # None, or the cancel-scope depth the request targets (0: task)
+    _extras: _Extras | None
+    _name: str
+    _uid: int
+
+    def __init__(
+        self,
+        aw: Awaitable[T_co],
+        /,
+        *,
+        name: str | None = None,
+        context: Context | None = None,
+        exception_handler: ExceptionHandler | None = None,
+    ) -> None:
+        coro = aw if type(aw) is _CoroutineType else _as_coroutine(aw, "Task()")
+        self._coro = coro if context is None else _in_context(coro, context)
+        self._st = _CREATED
+        self._cancel_req = None
+        self._extras = None
+        if name is not None:
+            self._name = str(name)
+        if exception_handler is not None:
+            self._more().handler = _check_handler(exception_handler)
+
+    def _more(self) -> _Extras:
+        extras = self._extras
+        if extras is None:
+            extras = self._extras = _Extras()
+        return extras
+
+    # -- read-outs ---------------------------------------------------------
+
+    @property
+    def state(self) -> TaskState:
+        """The current :class:`TaskState`."""
+        return _PUBLIC_STATE[self._st]
+
+    @property
+    def finished(self) -> bool:
+        """Whether the coroutine returned normally."""
+        return self._st == _FINISHED
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the task ended by cancellation or by an exception."""
+        return self._st == _CANCELLED
+
+    def done(self) -> bool:
+        """Whether the task has ended, in either way."""
+        return self._st >= _FINISHED
+
+    @property
+    def result(self) -> T_co:
+        """The value the coroutine returned.
+
+        :raises InvalidStateError: the task has not finished (it is still
+            running, or it was cancelled).
+        """
+        if self._st == _FINISHED:
+            return self._result  # type: ignore[no-any-return]
+        if self._st == _CANCELLED:
+            raise InvalidStateError(f"{self!r} was cancelled and has no result")
+        raise InvalidStateError(f"{self!r} has not finished yet")
+
+    def exception(self) -> BaseException | None:
+        """The exception that escaped the coroutine, or ``None``.
+
+        ``None`` means the task finished normally or was cancelled cleanly.
+
+        :raises InvalidStateError: the task has not ended.
+        """
+        if self._st < _FINISHED:
+            raise InvalidStateError(f"{self!r} has not ended yet")
+        return self._exc
+
+    @property
+    def root_coro(self) -> Coroutine[Any, Any, Any]:
+        """The coroutine the task drives (the start of its await chain)."""
+        coro = self._coro
+        return coro.coro if type(coro) is _InContext else coro  # type: ignore[return-value]
+
+    def get_coro(self) -> Coroutine[Any, Any, Any]:
+        """Same as :attr:`root_coro`, under asyncio's name."""
+        return self.root_coro
+
+    @property
+    def uid(self) -> int:
+        """A unique integer, assigned the first time it is read."""
+        try:
+            return self._uid
+        except AttributeError:
+            self._uid = uid = next(_uids)
+            return uid
+
+    def get_name(self) -> str:
+        """The task's name; ``Task-<uid>`` unless one was given."""
+        try:
+            return self._name
+        except AttributeError:
+            self._name = name = f"Task-{self.uid}"
+            return name
+
+    def set_name(self, value: object, /) -> None:
+        """Rename the task (the value is converted with ``str``)."""
+        self._name = str(value)
+
+    def get_stack(self, *, limit: int | None = None) -> list[FrameType]:
+        """The frames of the await chain, outermost first.
+
+        For a suspended task these are the frames where it waits; for a task
+        that ended by an exception, the frames of that exception's traceback;
+        otherwise an empty list. *limit* keeps the newest (stack) or oldest
+        (traceback) frames, as asyncio does.
+        """
+        frames: list[FrameType] = []
+        if self._st < _FINISHED:
+            aw: Any = self.root_coro
+            while aw is not None:
+                frame = getattr(aw, "cr_frame", None) or getattr(aw, "gi_frame", None)
+                if frame is not None:
+                    frames.append(frame)
+                aw = getattr(aw, "cr_await", None) or getattr(aw, "gi_yieldfrom", None)
+            if limit is not None:
+                frames = frames[-limit:] if limit > 0 else []
+        elif self._exc is not None:
+            tb = self._exc.__traceback__
+            while tb is not None and (limit is None or len(frames) < limit):
+                frames.append(tb.tb_frame)
+                tb = tb.tb_next
+        return frames
+
+    def __repr__(self) -> str:
+        st = self._st
+        detail = ""
+        if st == _SUSPENDED:
+            detail = " (suspended)"
+        elif st == _RUNNING:
+            detail = " (running)"
+        elif st == _QUEUED:
+            detail = " (queued)"
+        return f"<Task {self.get_name()!r} {_PUBLIC_STATE[st].name}{detail}>"
+
+    # -- done callbacks and handlers ------------------------------------------
+
+    def add_done_callback(self, fn: Callable[[Task[T_co]], object], /) -> None:
+        """Call ``fn(task)`` when the task ends.
+
+        Callbacks run synchronously, in the order they were added, each
+        exactly once. If the task has already ended, *fn* is called at once.
+        An exception raised by a callback is treated like one escaping the
+        task: it goes to the exception handler, or else to the resumer, after
+        the remaining callbacks have run.
+
+        >>> from gearwork.core import sleep_forever
+        >>> task = start(sleep_forever())
+        >>> task.add_done_callback(lambda t: print("ended:", t.state.name))
+        >>> task.cancel()
+        ended: CANCELLED
+        """
+        if not callable(fn):
+            raise TypeError(f"add_done_callback() needs a callable, got {type(fn).__name__}")
+        if self._st >= _FINISHED:
+            fn(self)
+            return
+        extras = self._more()
+        if extras.callbacks is None:
+            extras.callbacks = [fn]  # type: ignore[list-item]
+        else:
+            extras.callbacks.append(fn)  # type: ignore[arg-type]
+
+    def remove_done_callback(self, fn: Callable[[Task[T_co]], object], /) -> int:
+        """Remove every registration of *fn*; return how many there were."""
+        extras = self._extras
+        callbacks = None if extras is None else extras.callbacks
+        if not callbacks:
+            return 0
+        kept = [cb for cb in callbacks if cb != fn]
+        extras.callbacks = kept  # type: ignore[union-attr]
+        return len(callbacks) - len(kept)
+
+    def set_exception_handler(self, handler: ExceptionHandler | None, /) -> None:
+        """Send exceptions escaping this task to ``handler(task, exc)``.
+
+        ``None`` falls back to the process-wide handler
+        (:func:`set_default_exception_handler`), and if there is none, to
+        raising the exception to whoever resumed the task.
+        """
+        self._more().handler = None if handler is None else _check_handler(handler)
+
+    # -- driving -----------------------------------------------------------
+
+    def step(self, *args: Any, **kwargs: Any) -> None:
+        """Resume the suspended task; its ``await`` evaluates to ``(args, kwargs)``.
+
+        The task runs until its next suspension before ``step`` returns. If
+        the task is not suspended (not started, running, or ended) nothing
+        happens, so a stale wake-up is harmless.
+        """
+        if self._st != _SUSPENDED:
+            return
+        rt = self._rt
+        depth = rt.depth
+        if depth >= _DRAINER:
+            if depth < RESUME_DEPTH_LIMIT:
+                self._run((args, kwargs), None)
+            else:
+                self._st = _QUEUED
+                rt.queue.append((self, (args, kwargs), None))
+            return
+        # The common case, inlined: send, then register the next suspension.
+        # Anything unusual (an ending, an error, a pending cancellation) is
+        # left to _run / _after_error. Being above the drainer, it never
+        # drains the queue.
+        rt.depth = depth + 1
+        self._st = _RUNNING
+        try:
+            f = self._coro.send((args, kwargs))
+            self._st = _SUSPENDED
+            f(self)
+        except BaseException as e:  # noqa: BLE001 - classified by _after_error
+            rt.depth = depth
+            self._after_error(e)
+            return
+        rt.depth = depth
+        if (
+            self._cancel_req is not None
+            and self._st == _SUSPENDED
+            and (self._extras is None or not self._extras.shield)
+        ):
+            self._run(None, self._make_cancelled())
+
+    def throw(self, exc: BaseException, /) -> None:
+        """Raise *exc* inside the suspended task, at the ``await`` where it waits.
+
+        :raises InvalidStateError: the task is not suspended.
+        :raises TypeError: *exc* is not an exception instance.
+        """
+        if not isinstance(exc, BaseException):
+            raise TypeError(f"throw() needs an exception instance, got {type(exc).__name__}")
+        if self._st != _SUSPENDED:
+            raise InvalidStateError(f"throw() needs a suspended task; {self!r} is not suspended")
+        self._resume_with(exc)
+
+    def cancel(self, msg: str | None = None) -> None:
+        """Cancel the task as soon as possible.
+
+        A suspended task is cancelled at once: :class:`Cancelled` is raised at
+        its ``await`` before this call returns. A running task, or one inside
+        ``disable_cancellation()``, gets it at its next suspension. A task that
+        has not started is closed without running. Cancelling an ended task
+        does nothing. *msg* becomes ``Cancelled.args[0]``.
+        """
+        st = self._st
+        if st >= _FINISHED:
+            return
+        if msg is not None:
+            extras = self._more()
+            if extras.cancel_msg is None:
+                extras.cancel_msg = str(msg)
+        if st == _CREATED:
+            self._coro.close()
+            self._end(_CANCELLED, None, None)
+            return
+        if self._cancel_req != 0:
+            self._cancel_req = 0  # the whole task is the target now
+            self._thrown = False
+        if st != _SUSPENDED:
+            return  # delivered at its next suspension
+        if self._extras is None:  # the common case: no shield, no message
+            self._thrown = True
+            if self._rt.depth < RESUME_DEPTH_LIMIT:
+                self._run(None, Cancelled())
+            else:
+                self._st = _QUEUED
+                self._rt.queue.append((self, None, Cancelled()))
+        elif not self._extras.shield:
+            self._resume_with(self._make_cancelled())
+
+    close = cancel
+
+    # -- internals ---------------------------------------------------------
+
+    def _make_cancelled(self) -> Cancelled:
+        extras = self._extras
+        msg = None if extras is None else extras.cancel_msg
+        exc = Cancelled() if msg is None else Cancelled(msg)
+        if self._thrown:
+            add_note(
+                exc,
+                f"{self!r} awaited while it was being cancelled; run async clean-up "
+                "inside `async with disable_cancellation():`",
+            )
+        else:
+            self._thrown = True
+        return exc
+
+    def _resume_with(self, exc: BaseException) -> None:
+        """Raise *exc* in the suspended task, through the runtime's depth limit."""
+        if self._rt.depth < RESUME_DEPTH_LIMIT:
+            self._run(None, exc)
+        else:
+            self._st = _QUEUED
+            self._rt.queue.append((self, None, exc))
+
+    def _after_error(self, e: BaseException) -> None:
+        """Finish a fast step that raised *e*."""
+        st = self._st
+        if st == _SUSPENDED:
+            self._run(None, e)  # the registrar raised: raise it at the await
+        elif st != _RUNNING:
+            raise e  # a nested resumption of this task failed and already ended it
+        elif type(e) is StopIteration:
+            self._end(_FINISHED, e.value, None)
+        elif isinstance(e, (Cancelled, GeneratorExit)):
+            self._end(_CANCELLED, None, None)
+        else:
+            self._end(_CANCELLED, None, e)
+
+    def _run(self, value: Resumption | None, exc: BaseException | None) -> None:
+        """Drive the coroutine until it suspends for real or ends.
+
+        Counts one level of nesting on the runtime while it runs; run by the
+        drainer, it drains the runtime's queue before returning.
+        """
+        rt = self._rt
+        depth = rt.depth
+        rt.depth = depth + 1
+        coro = self._coro
+        try:
+            while True:
+                self._st = _RUNNING
+                try:
+                    if exc is None:
+                        f = coro.send(value)
+                    else:
+                        f = coro.throw(exc)
+                        exc = None
+                except StopIteration as e:
+                    self._st = _FINISHED
+                    self._result = e.value
+                    self._exc = None
+                    if self._extras is not None:
+                        self._run_hooks(None)
+                    break
+                except (Cancelled, GeneratorExit):
+                    self._st = _CANCELLED
+                    self._exc = None
+                    if self._extras is not None:
+                        self._run_hooks(None)
+                    break
+                except BaseException as e:  # noqa: BLE001 - delivered by _end
+                    self._end(_CANCELLED, None, e)
+                    break
+                self._st = _SUSPENDED
+                try:
+                    f(self)
+                except BaseException as e:
+                    if self._st != _SUSPENDED:
+                        raise  # a nested resumption of this task failed and ended it
+                    exc = e  # raise it at the await instead
+                    continue
+                if (
+                    self._cancel_req is None
+                    or self._st != _SUSPENDED
+                    or (self._extras is not None and self._extras.shield)
+                ):
+                    break
+                exc = self._make_cancelled()
+        except BaseException as e:
+            rt.depth = depth
+            if depth == _DRAINER and rt.queue:
+                rt.drain(e)
+            raise
+        rt.depth = depth
+        if depth == _DRAINER and rt.queue:
+            rt.drain()
+
+    def _end(self, st: int, result: Any, exc: BaseException | None) -> None:
+        self._st = st
+        self._result = result
+        self._exc = exc
+        if self._extras is not None:
+            self._run_hooks(exc)
+        elif exc is not None:
+            self._report(exc)
+
+    def _run_hooks(self, exc: BaseException | None) -> None:
+        """Tell the supervisor and the done callbacks that the task ended."""
+        extras = self._extras
+        assert extras is not None
+        if extras.supervisor is not None:
+            extras.supervisor(self)
+            exc = None  # the supervisor owns it
+        errors = [] if exc is None else [exc]
+        callbacks = extras.callbacks
+        if callbacks is not None:
+            extras.callbacks = None
+            for cb in callbacks:
+                try:
+                    cb(self)
+                except BaseException as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+        if len(errors) == 1:
+            self._report(errors[0])
+        elif errors:
+            unhandled = [e for e in errors if not self._handled(e)]
+            if len(unhandled) == 1:
+                raise unhandled[0]
+            if unhandled:
+                raise BaseExceptionGroup(f"{self!r} ended with several errors", unhandled)
+
+    def _handled(self, exc: BaseException) -> bool:
+        """Pass *exc* to the task's or the default handler; whether one took it."""
+        if not isinstance(exc, Exception):
+            return False
+        extras = self._extras
+        handler = _default_handler if extras is None or extras.handler is None else extras.handler
+        if handler is None:
+            return False
+        handler(self, exc)
+        return True
+
+    def _report(self, exc: BaseException) -> None:
+        if not self._handled(exc):
+            raise exc
+
+
+def _in_context(coro: Coroutine[Any, Any, Any], context: Context) -> _InContext:
+    if not isinstance(context, Context):
+        raise TypeError(f"context must be a contextvars.Context, got {type(context).__name__}")
+    return _InContext(coro, context)
+
+
+def _check_handler(handler: ExceptionHandler) -> ExceptionHandler:
+    if not callable(handler):
+        raise TypeError(f"an exception handler must be callable, got {type(handler).__name__}")
+    return handler
+
+
+@overload
+def start(aw: Task[T], /) -> Task[T]: ...
+@overload
+def start(
+    aw: Awaitable[T],
+    /,
+    *,
+    name: str | None = None,
+    context: Context | None = None,
+    exception_handler: ExceptionHandler | None = None,
+) -> Task[T]: ...
+def start(
+    aw: Awaitable[Any] | Task[Any],
+    /,
+    *,
+    name: str | None = None,
+    context: Context | None = None,
+    exception_handler: ExceptionHandler | None = None,
+) -> Task[Any]:
+    """Start a task now and return it.
+
+    The coroutine runs synchronously until it first suspends (or ends) before
+    ``start`` returns. *aw* is an awaitable, which is wrapped in a new
+    :class:`Task` with the given keyword arguments, or a task that has not
+    started yet.
+
+    :raises TypeError: *aw* is neither an awaitable nor a :class:`Task`.
+    :raises InvalidStateError: *aw* is a task that has already started.
+
+    >>> async def greet():
+    ...     return "hello"
+    >>> start(greet()).result
+    'hello'
+    >>> start(42)
+    Traceback (most recent call last):
+      ...
+    TypeError: start() needs an awaitable or a Task, got int
+    """
+    if type(aw) is _CoroutineType and name is None and context is None:
+        # The common case, without the cost of calling Task.__init__.
+        task = _new_task(Task)
+        task._coro = aw
+        task._cancel_req = task._extras = None
+        if exception_handler is not None:
+            task._more().handler = _check_handler(exception_handler)
+    elif isinstance(aw, Task):
+        task = aw
+        if task._st != _CREATED:
+            raise InvalidStateError(f"{task!r} has already been started; a task starts only once")
+        if name is not None:
+            task._name = str(name)
+        if context is not None:
+            if type(task._coro) is _InContext:
+                raise InvalidStateError(f"{task!r} already runs in a context of its own")
+            task._coro = _in_context(task._coro, context)
+        if exception_handler is not None:
+            task._more().handler = _check_handler(exception_handler)
+    else:
+        task = Task(aw, name=name, context=context, exception_handler=exception_handler)
+    try:
+        task._rt = _thread_state.runtime
+    except AttributeError:
+        task._rt = _new_runtime()
+    task._run(None, None)
+    return task
+
+
+def _give_task(task: Task[Any]) -> None:
+    task.step(task)
+
+
+@types.coroutine
+def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
+    """Return the task running the caller: ``task = await current_task()``.
+
+    It does not really suspend: the task is resumed at once, in a nested step.
+
+    >>> async def who_am_i():
+    ...     return await current_task()
+    >>> task = start(who_am_i())
+    >>> task.result is task
+    True
+    """
+    return (yield _give_task)[0][0]  # type: ignore[no-any-return]
+
+
+def _stay(task: Task[Any]) -> None:
+    pass
+
+
+@types.coroutine
+def sleep_forever() -> Generator[Registrar, Resumption, Resumption]:
+    """Suspend until someone calls :meth:`Task.step` (or the task is cancelled).
+
+    Evaluates to the ``(args, kwargs)`` passed to ``step``.
+
+    >>> async def wait_for_step():
+    ...     return await sleep_forever()
+    >>> task = start(wait_for_step())
+    >>> task.step(1, color="red")
+    >>> task.result
+    ((1,), {'color': 'red'})
+    """
+    return (yield _stay)
+
+
+@types.coroutine
+def suspend(register: Registrar, /) -> Generator[Registrar, Resumption, Resumption]:
+    """Suspend the current task and hand it to ``register(task)``.
+
+    This is the whole suspension protocol, for authors of primitives and
+    adapters: *register* stores the task where the wake-up will come from,
+    and whoever wakes it calls ``task.step(*args, **kwargs)``; the ``await``
+    then evaluates to ``(args, kwargs)``. *register* may also resume the task
+    at once; if it raises, the exception is raised at the ``await``.
+
+    >>> waiting = []
+    >>> async def wait_for_wakeup():
+    ...     args, kwargs = await suspend(waiting.append)
+    ...     return args
+    >>> task = start(wait_for_wakeup())
+    >>> waiting.pop().step("ding")
+    >>> task.result
+    ('ding',)
+    """
+    return (yield register)
+
+
+def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None:
+    """Make ``on_end(task)`` the supervisor of *task*.
+
+    The supervisor is called when the task ends, before its done callbacks,
+    and takes over any exception that escapes the coroutine: it is neither
+    passed to an exception handler nor raised to whoever resumed the task.
+    Read it with :meth:`Task.exception`. This is how nurseries collect their
+    children's failures.
+
+    :raises InvalidStateError: the task has ended or already has a supervisor.
+    :raises TypeError: *on_end* is not callable.
+    """
+    if not callable(on_end):
+        raise TypeError(f"supervise() needs a callable, got {type(on_end).__name__}")
+    if task._st >= _FINISHED:
+        raise InvalidStateError(f"{task!r} has already ended")
+    extras = task._more()
+    if extras.supervisor is not None:
+        raise InvalidStateError(f"{task!r} already has a supervisor")
+    extras.supervisor = on_end
+
+
+def _make_dummy() -> Task[Any]:
+    task: Task[Any] = Task(sleep_forever(), name="dummy_task")
+    task.cancel()
+    return task
+
+
+dummy_task: Task[Any] = _make_dummy()
+"""An already-cancelled task, so ``self._task.cancel()`` needs no ``None`` check.
+
+>>> dummy_task.cancelled
+True
+>>> dummy_task.cancel()  # does nothing
+"""
+
