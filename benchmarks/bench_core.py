@@ -15,6 +15,9 @@ Scenarios:
     directly, for transparency.
 ``core: start+cancel``
     start a task that suspends, then cancel it.
+``core: suspend/resume, own context (opt-in cost)``
+    gearwork's resume of a task created with ``context=copy_context()``
+    against the default (no context): why a per-task context is opt-in.
 
 asyncio runs its cases in batches of 1,000 inside one ``run_until_complete``
 and reports per task.
@@ -23,6 +26,7 @@ and reports per task.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 
 import asyncgui
@@ -52,6 +56,15 @@ def gw_suspend_resume() -> Callable[[], object]:
             await sleep_forever()
 
     return gw.start(waiter()).step
+
+
+def gw_suspend_resume_in_context() -> Callable[[], object]:
+    async def waiter() -> None:
+        sleep_forever = gw.sleep_forever
+        while True:
+            await sleep_forever()
+
+    return gw.start(waiter(), context=contextvars.copy_context()).step
 
 
 def gw_start_cancel() -> Callable[[], object]:
@@ -153,6 +166,12 @@ CASES = [
     Case("core: suspend/resume", "asyncio", aio_suspend_resume, per=BATCH),
     Case("core: resume via the task (same mechanism)", "gearwork", gw_suspend_resume),
     Case("core: resume via the task (same mechanism)", "asyncgui", ag_private_step),
+    Case("core: suspend/resume, own context (opt-in cost)", "gearwork", gw_suspend_resume),
+    Case(
+        "core: suspend/resume, own context (opt-in cost)",
+        "gearwork+context",
+        gw_suspend_resume_in_context,
+    ),
     Case("core: start+cancel", "gearwork", gw_start_cancel),
     Case("core: start+cancel", "asyncgui", ag_start_cancel),
     Case("core: start+cancel", "asyncio", aio_start_cancel, per=BATCH),

@@ -12,6 +12,7 @@ result: they hold across machines far better than nanoseconds do.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import platform
 import sys
@@ -51,10 +52,8 @@ def _versions() -> str:
     ]
     found = []
     for name in names:
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            pass
     return ", ".join(found)
 
 

@@ -13,6 +13,7 @@ suspends; it is resumed synchronously by whoever fires what it waits on.
 'pressed'
 """
 
+from .__about__ import __version__ as __version__
 from ._cancel import CancelScope as CancelScope
 from ._cancel import disable_cancellation as disable_cancellation
 from ._cancel import open_cancel_scope as open_cancel_scope
@@ -29,7 +30,6 @@ from ._task import get_default_exception_handler as get_default_exception_handle
 from ._task import set_default_exception_handler as set_default_exception_handler
 from ._task import sleep_forever as sleep_forever
 from ._task import start as start
-from .__about__ import __version__ as __version__
 
 __all__ = (
     "BaseExceptionGroup",

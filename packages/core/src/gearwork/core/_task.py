@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import enum
 import types
-from contextvars import Context
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
+from contextvars import Context
 from inspect import CO_ITERABLE_COROUTINE, isawaitable
 from itertools import count
 from threading import local
@@ -44,8 +44,7 @@ from ._exceptions import BaseExceptionGroup, Cancelled, InvalidStateError, add_n
 
 if TYPE_CHECKING:
     from types import FrameType
-
-    from typing_extensions import TypeAlias
+    from typing import TypeAlias
 
 __all__ = (
     "RESUME_DEPTH_LIMIT",
@@ -141,7 +140,7 @@ class _Runtime:
                 task, value, exc = queue.popleft()
                 try:
                     task._run(value, exc)
-                except BaseException as e:  # noqa: BLE001 - re-raised below
+                except BaseException as e:  # re-raised below
                     errors.append(e)
         finally:
             self.depth = _DRAINER
@@ -200,16 +199,20 @@ async def _await_awaitable(aw: Awaitable[T]) -> T:
 
 
 def _as_coroutine(aw: object, who: str) -> Coroutine[Any, Any, Any]:
-    """Return a coroutine that can be driven with send/throw, or raise TypeError."""
+    """Return a coroutine that drives *aw* with send/throw, or raise TypeError.
+
+    *who* names the caller in the error message: ``"Task()"`` or ``"start()"``.
+    """
     if type(aw) is types.CoroutineType:
         return aw
     if type(aw) is types.GeneratorType and aw.gi_code.co_flags & CO_ITERABLE_COROUTINE:
         return aw  # type: ignore[return-value]  # a @types.coroutine generator
-    if isinstance(aw, Task):
-        raise TypeError(f"{who} needs an awaitable, got a Task; pass the Task to start() instead")
     if isawaitable(aw):
         return _await_awaitable(aw)
-    raise TypeError(f"{who} needs an awaitable or a Task, got {type(aw).__name__}")
+    if isinstance(aw, Task):
+        raise TypeError(f"{who} needs an awaitable, got a Task; pass the Task to start() instead")
+    wanted = "an awaitable or a Task" if who == "start()" else "an awaitable"
+    raise TypeError(f"{who} needs {wanted}, got {type(aw).__name__}")
 
 
 class _InContext:
@@ -474,9 +477,9 @@ class Task(Generic[T_co]):
             return
         extras = self._more()
         if extras.callbacks is None:
-            extras.callbacks = [fn]  # type: ignore[list-item]
+            extras.callbacks = [fn]
         else:
-            extras.callbacks.append(fn)  # type: ignore[arg-type]
+            extras.callbacks.append(fn)
 
     def remove_done_callback(self, fn: Callable[[Task[T_co]], object], /) -> int:
         """Remove every registration of *fn*; return how many there were."""
@@ -527,7 +530,7 @@ class Task(Generic[T_co]):
             f = self._coro.send((args, kwargs))
             self._st = _SUSPENDED
             f(self)
-        except BaseException as e:  # noqa: BLE001 - classified by _after_error
+        except BaseException as e:  # classified by _after_error
             rt.depth = depth
             self._after_error(e)
             return
@@ -658,7 +661,7 @@ class Task(Generic[T_co]):
                     if self._extras is not None:
                         self._run_hooks(None)
                     break
-                except BaseException as e:  # noqa: BLE001 - delivered by _end
+                except BaseException as e:  # delivered by _end
                     self._end(_CANCELLED, None, e)
                     break
                 self._st = _SUSPENDED
@@ -708,7 +711,7 @@ class Task(Generic[T_co]):
             for cb in callbacks:
                 try:
                     cb(self)
-                except BaseException as e:  # noqa: BLE001 - reported below
+                except BaseException as e:  # reported below
                     errors.append(e)
         if len(errors) == 1:
             self._report(errors[0])
@@ -748,7 +751,14 @@ def _check_handler(handler: ExceptionHandler) -> ExceptionHandler:
 
 
 @overload
-def start(aw: Task[T], /) -> Task[T]: ...
+def start(
+    aw: Task[T],
+    /,
+    *,
+    name: str | None = None,
+    context: Context | None = None,
+    exception_handler: ExceptionHandler | None = None,
+) -> Task[T]: ...
 @overload
 def start(
     aw: Awaitable[T],
@@ -799,13 +809,15 @@ def start(
         if name is not None:
             task._name = str(name)
         if context is not None:
-            if type(task._coro) is _InContext:
+            coro = task._coro
+            if isinstance(coro, _InContext):
                 raise InvalidStateError(f"{task!r} already runs in a context of its own")
-            task._coro = _in_context(task._coro, context)
+            task._coro = _in_context(coro, context)
         if exception_handler is not None:
             task._more().handler = _check_handler(exception_handler)
     else:
-        task = Task(aw, name=name, context=context, exception_handler=exception_handler)
+        coro = _as_coroutine(aw, "start()")
+        task = Task(coro, name=name, context=context, exception_handler=exception_handler)
     try:
         task._rt = _thread_state.runtime
     except AttributeError:
@@ -910,4 +922,3 @@ dummy_task: Task[Any] = _make_dummy()
 True
 >>> dummy_task.cancel()  # does nothing
 """
-

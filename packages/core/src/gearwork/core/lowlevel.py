@@ -18,19 +18,25 @@ written as a generator removes the task from its waiting place in a
 >>> import types
 >>> from gearwork.core import start
 >>> class Doorbell:
+...     # Wakes every task waiting for it, passing who rang.
 ...     def __init__(self):
-...         self.waiters = []
+...         self._waiting = []
 ...     def ring(self, who):
-...         waiters, self.waiters = self.waiters, []
-...         for task in waiters:
-...             task.step(who)
+...         waiting, self._waiting = self._waiting, []
+...         for task in waiting:
+...             if task is not None:
+...                 task.step(who)
 ...     @types.coroutine
 ...     def wait(self):
+...         waiting = self._waiting
+...         waiting.append(None)  # a slot for the task, filled by the registrar
+...         slot = len(waiting) - 1
+...         def register(task):
+...             waiting[slot] = task
 ...         try:
-...             args, kwargs = yield self.waiters.append
-...         except BaseException:
-...             self.waiters.remove(task_of_this_wait)  # doctest: +SKIP
-...             raise
+...             args, kwargs = yield register
+...         finally:
+...             waiting[slot] = None  # cancelled or woken: leave no stale task
 ...         return args[0]
 >>> bell = Doorbell()
 >>> async def answer():
