@@ -1,0 +1,576 @@
+"""The one CI of the gearwork monorepo.
+
+`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo); `nox -l`
+lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`, ...).
+
+Distributions are discovered from packages/*/pyproject.toml; the folder name is the
+"area" (packages/core -> import gearwork.core), and the sibling dependencies declared in
+[project].dependencies give the install order (core first). Every session installs the
+packages NON-editable from their folders, so tests, doctests and examples exercise what a
+user gets from a wheel, never the source tree.
+
+Interpreters: on CI (CI=true) all of 3.10-3.13 must be present and a missing one fails the
+run; locally the versions that are not on PATH are skipped. Nothing is ever downloaded
+except packages from the package index.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nox
+import nox.command
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+nox.needs_version = ">=2025.5.1"  # the first release with the download_python option
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+TOOLS_PYTHON = "3.11"  # sessions that run once (lint, typecheck, build, ...)
+ON_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+# Tools whose new releases change the verdict on unchanged code are pinned, so that a
+# release upstream never turns CI red on its own. Bump them deliberately.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+TEST_DEPS = ("pytest", "hypothesis")
+BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks exist
+# Peers installed without their dependencies: asyncgui-ext-queue pins asyncgui<1 but runs
+# on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
+BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
+
+nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo"]
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = ON_CI
+
+
+# --------------------------------------------------------------------------- packages
+
+
+@dataclass(frozen=True)
+class Package:
+    """One distribution of the monorepo, read from packages/<area>/pyproject.toml."""
+
+    area: str  # folder name, and the import name: gearwork.<area>
+    dist: str  # canonical distribution name, e.g. "gearwork-core"
+    path: Path
+    siblings: tuple[str, ...]  # areas of the gearwork distributions it requires directly
+    sibling_requirements: tuple[Requirement, ...]
+    extras: tuple[str, ...]
+    has_tool_tables: tuple[str, ...]  # [tool.*] tables other than hatch's
+
+    @property
+    def module(self) -> str:
+        return f"gearwork.{self.area}"
+
+    @property
+    def install_spec(self) -> str:
+        """What pip is given: the folder, with every extra (adapters test real toolkits)."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        return f"{self.path}{extras}"
+
+
+def _discover_packages() -> dict[str, Package]:
+    """Read every packages/*/pyproject.toml; return the packages in dependency order."""
+    raw: dict[str, tuple[Path, dict[str, Any]]] = {}
+    area_of: dict[str, str] = {}  # distribution name -> area
+    for pyproject in sorted(ROOT.glob("packages/*/pyproject.toml")):
+        with pyproject.open("rb") as f:
+            data = tomllib.load(f)
+        project = data.get("project")
+        if not isinstance(project, dict) or "name" not in project:
+            raise RuntimeError(f"{pyproject.relative_to(ROOT)}: no [project].name")
+        area = pyproject.parent.name
+        raw[area] = (pyproject, data)
+        area_of[canonicalize_name(project["name"])] = area
+
+    packages: dict[str, Package] = {}
+    for area, (pyproject, data) in raw.items():
+        project = data["project"]
+        siblings: list[str] = []
+        sibling_requirements: list[Requirement] = []
+        for line in project.get("dependencies", []):
+            req = Requirement(line)
+            name = canonicalize_name(req.name)
+            if name in area_of:
+                siblings.append(area_of[name])
+                sibling_requirements.append(req)
+            elif name.startswith("gearwork-"):
+                # Would otherwise be looked up on the package index: a typo, or a
+                # distribution that does not exist in this repository.
+                raise RuntimeError(
+                    f"{pyproject.relative_to(ROOT)} requires {req.name}, "
+                    "which is not a distribution under packages/"
+                )
+        tool = data.get("tool", {})
+        packages[area] = Package(
+            area=area,
+            dist=canonicalize_name(project["name"]),
+            path=pyproject.parent,
+            siblings=tuple(siblings),
+            sibling_requirements=tuple(sibling_requirements),
+            extras=tuple(sorted(project.get("optional-dependencies", {}))),
+            has_tool_tables=tuple(sorted(set(tool) - {"hatch"})),
+        )
+
+    # Dependency order, ties broken by name so that the session list is stable.
+    sorter = graphlib.TopologicalSorter({a: p.siblings for a, p in packages.items()})
+    sorter.prepare()  # raises graphlib.CycleError on a dependency cycle
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return {area: packages[area] for area in order}
+
+
+PACKAGES = _discover_packages()
+
+
+def _closure(area: str) -> list[Package]:
+    """The package and every sibling it needs, transitively, dependencies first."""
+    needed: set[str] = set()
+    stack = [area]
+    while stack:
+        current = stack.pop()
+        if current not in needed:
+            needed.add(current)
+            stack.extend(PACKAGES[current].siblings)
+    return [p for a, p in PACKAGES.items() if a in needed]
+
+
+def _install_packages(session: nox.Session, packages: list[Package], *others: str) -> None:
+    """Install repo packages non-editable from their folders, in ONE pip command.
+
+    Giving pip every sibling's folder in the same command makes the folder the only
+    candidate for that name: a "gearwork-core>=1.0,<2" requirement is satisfied by
+    ./packages/core (or fails if its version is out of range), never by the index.
+    """
+    if not packages:
+        session.error("no packages/*/pyproject.toml found")
+    session.install(*(p.install_spec for p in packages), *others)
+    dists = [p.dist for p in packages]
+    _check(
+        session, f"non-editable installs from folders: {', '.join(dists)}", _CHECK_INSTALLS, *dists
+    )
+
+
+# Run inside a session venv: every gearwork distribution must be a non-editable install
+# from a local folder (pip records that in direct_url.json, PEP 610).
+_CHECK_INSTALLS = """
+import json, sys
+from importlib import metadata
+for name in sys.argv[1:]:
+    text = metadata.distribution(name).read_text("direct_url.json")
+    info = json.loads(text or "{}")
+    if not info.get("url", "").startswith("file://") or info.get("dir_info", {}).get("editable"):
+        raise SystemExit(f"{name} is not a non-editable install from its folder: {info}")
+"""
+
+# Run inside a session venv: print the folder of the installed package gearwork.<area>,
+# failing if that package would be imported from anywhere but the venv (source tree on
+# sys.path, PYTHONPATH, an editable install, ...).
+_LOCATE_INSTALLED = """
+import importlib, sys
+from pathlib import Path
+name = sys.argv[1]
+module = importlib.import_module(name)
+paths = [Path(p).resolve() for p in module.__path__]
+prefix = Path(sys.prefix).resolve()
+if len(paths) != 1 or not paths[0].is_relative_to(prefix):
+    raise SystemExit(f"{name} must come from the venv {prefix} only, but is found at {paths}")
+print(paths[0])
+"""
+
+
+def _check(session: nox.Session, what: str, script: str, *args: str) -> str:
+    """Run a check script (_CHECK_INSTALLS, ...) in the session venv; return what it printed."""
+    session.log(f"check: {what}")  # instead of echoing the whole script
+    output = session.run("python", "-c", script, *args, silent=True, log=False)
+    assert isinstance(output, str)
+    if output.strip():
+        print(output.strip())
+    return output
+
+
+def _pytest(session: nox.Session, *args: str, what: str) -> None:
+    """Run pytest; "no tests collected" (exit code 5) is a failure, named as such."""
+    try:
+        session.run("pytest", *args)
+    except nox.command.CommandFailed as exc:
+        if getattr(exc, "return_code", None) == 5:
+            session.error(f"pytest collected no {what}: a run that tests nothing fails")
+        raise
+
+
+def _interpreters() -> list[str]:
+    """The Pythons for the test matrix: all of them on CI, the ones at hand locally."""
+    if ON_CI:
+        return list(PYTHONS)
+    current = f"{sys.version_info.major}.{sys.version_info.minor}"
+    found = []
+    for version in PYTHONS:
+        exe = shutil.which(f"python{version}")
+        # A pyenv shim is on PATH even when its version is not active, and then fails.
+        works = (
+            exe is not None and subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
+        )
+        if works or version == current:
+            found.append(version)
+    missing = [v for v in PYTHONS if v not in found]
+    if missing:
+        # Printed by every local nox command, so that a skipped Python is never a surprise.
+        print(
+            f"noxfile: Python {', '.join(missing)} not found on PATH: their tests sessions are"
+            " left out (on CI, where CI=true, all of them are required)",
+            file=sys.stderr,
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@nox.session(python=TOOLS_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, and the repository rules (import boundaries, layout)."""
+    session.install(RUFF)
+    failed = []
+    for command in (("ruff", "check", "."), ("ruff", "format", "--check", ".")):
+        try:
+            session.run(*command)
+        except nox.command.CommandFailed:
+            failed.append(" ".join(command))
+    problems = _repository_problems()
+    for problem in problems:
+        session.log(problem)
+    if problems:
+        failed.append(f"repository rules ({len(problems)} problems above)")
+    if failed:
+        session.error("failed: " + "; ".join(failed))
+
+
+@nox.session(python=TOOLS_PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over every package's src and tests, as Python 3.10 and as 3.13."""
+    # The packages are installed for their third-party dependencies (and extras), while mypy
+    # reads gearwork itself from the source folders (mypy_path in pyproject.toml comes
+    # before site-packages). exceptiongroup is only a dependency below 3.11, but the 3.10
+    # pass needs it.
+    _install_packages(session, list(PACKAGES.values()), MYPY, *TEST_DEPS, "exceptiongroup")
+    paths = [
+        str(folder.relative_to(ROOT))
+        for p in PACKAGES.values()
+        for folder in (p.path / "src", p.path / "tests")
+        if folder.is_dir()
+    ]
+    # The config says python_version = "3.10"; checking as 3.13 too covers the other side
+    # of every `sys.version_info` branch.
+    for version in ("3.10", "3.13"):
+        session.run("mypy", "--python-version", version, *paths, *session.posargs)
+
+
+# Sessions are named tests-3.12(core); with no package at all, one that fails says so.
+_AREA_PARAMS = [nox.param(area, id=area) for area in PACKAGES] or [nox.param("", id="none")]
+
+
+@nox.session(python=_interpreters())
+@nox.parametrize("area", _AREA_PARAMS)
+def tests(session: nox.Session, area: str) -> None:
+    """One package's tests and doctests against its installed copy, on each Python.
+
+    Only the package and the siblings it declares are installed, so an import of an
+    undeclared sibling fails here. Extra arguments go to the unit-test run, after the
+    default `-m "not slow"` (so `-m slow` overrides it); doctests always run in full.
+    """
+    if area not in PACKAGES:
+        session.error("no packages/*/pyproject.toml found")
+    package = PACKAGES[area]
+    _install_packages(session, _closure(area), *TEST_DEPS)
+    installed = _check(
+        session, f"{package.module} is imported from the venv", _LOCATE_INSTALLED, package.module
+    )
+    tests_dir = str((package.path / "tests").relative_to(ROOT))
+    _pytest(session, "-m", "not slow", tests_dir, *session.posargs, what=f"tests in {tests_dir}")
+    _pytest(
+        session,
+        "--doctest-modules",
+        installed.strip(),
+        what=f"doctests in the installed {package.module}",
+    )
+
+
+@nox.session(python=TOOLS_PYTHON)
+def embedded(session: nox.Session) -> None:
+    """The core wheel alone: small, typed, importable with no sibling installed."""
+    core = PACKAGES.get("core")
+    if core is None:
+        session.error("packages/core not found")
+    wheel_dir = Path(session.create_tmp()) / "embedded-wheel"
+    shutil.rmtree(wheel_dir, ignore_errors=True)
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "-w", str(wheel_dir), str(core.path))
+    (wheel,) = wheel_dir.glob("*.whl")
+    problems = _wheel_problems(wheel, core)
+    if problems:
+        session.error(f"{wheel.name}: " + "; ".join(problems))
+    session.install(str(wheel))
+    absent = sorted({"sync", "nursery", "adapters"} | set(PACKAGES) - {"core"})
+    with session.chdir(wheel_dir):  # nothing of the repository next to the script
+        _check(
+            session,
+            "gearwork-core alone: no siblings, no extra requirements",
+            _EMBEDDED_CHECK,
+            *(f"gearwork.{a}" for a in absent),
+        )
+
+
+# Run inside the embedded venv, which holds only the core wheel (and what pip seeds).
+_EMBEDDED_CHECK = """
+import importlib, re, sys
+from importlib import metadata
+from pathlib import Path
+import gearwork.core
+assert Path(gearwork.core.__file__).resolve().is_relative_to(Path(sys.prefix).resolve())
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError:
+        pass
+    else:
+        raise SystemExit(f"{name} is importable with only gearwork-core installed")
+for req in metadata.requires("gearwork-core") or []:
+    name, _, marker = req.partition(";")
+    name = re.match(r"[A-Za-z0-9._-]+", name.strip()).group().lower().replace("_", "-")
+    marker = marker.replace(" ", "").replace("'", '"')
+    if name != "exceptiongroup" or marker != 'python_version<"3.11"':
+        raise SystemExit(f"gearwork-core may only require exceptiongroup below 3.11: {req!r}")
+seeded = {"pip", "setuptools", "wheel"}
+dists = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in metadata.distributions()}
+extra = dists - seeded - {"gearwork-core", "exceptiongroup"}
+if extra:
+    raise SystemExit(f"installing the core wheel pulled in {sorted(extra)}")
+print("gearwork-core works alone:", gearwork.core.__name__, "from", gearwork.core.__file__)
+"""
+
+
+@nox.session(python=TOOLS_PYTHON)
+def build(session: nox.Session) -> None:
+    """Wheel and sdist of every package into dist/<area>/, checked by twine --strict."""
+    if not PACKAGES:
+        session.error("no packages/*/pyproject.toml found")
+    session.install("build", "twine")
+    for package in PACKAGES.values():
+        out = ROOT / "dist" / package.area
+        shutil.rmtree(out, ignore_errors=True)
+        # Builds the sdist, then the wheel from the sdist: a file missing from the sdist
+        # breaks the wheel here rather than for a user.
+        session.run("python", "-m", "build", "--outdir", str(out), str(package.path))
+        (wheel,) = out.glob("*.whl")
+        (sdist,) = out.glob("*.tar.gz")
+        session.run("twine", "check", "--strict", str(wheel), str(sdist))
+        problems = [f"{wheel.name}: {p}" for p in _wheel_problems(wheel, package)]
+        problems += [f"{sdist.name}: {p}" for p in _sdist_problems(sdist, package)]
+        if problems:
+            session.error("; ".join(problems))
+
+
+@nox.session(python=TOOLS_PYTHON)
+def demo(session: nox.Session) -> None:
+    """Run every headless example (examples/*.py without a `# demo: skip` line on top)."""
+    examples = sorted((ROOT / "examples").glob("*.py"))
+    runnable = [e for e in examples if not _skips_demo(e)]
+    if not runnable:
+        session.error(
+            f"no runnable examples: found {len(examples)} examples/*.py, "
+            f"{len(examples) - len(runnable)} marked '# demo: skip'"
+        )
+    _install_packages(session, list(PACKAGES.values()))
+    for example in runnable:
+        session.run("python", str(example.relative_to(ROOT)), *session.posargs)
+
+
+def _skips_demo(example: Path) -> bool:
+    """True when one of the first 10 lines is the comment `# demo: skip` (needs a display...)."""
+    with example.open(encoding="utf-8") as f:
+        head = [line for _, line in zip(range(10), f, strict=False)]
+    return any(line.strip().lower().startswith("# demo: skip") for line in head)
+
+
+@nox.session(python=TOOLS_PYTHON)
+def bench(session: nox.Session) -> None:
+    """benchmarks/run.py against the peers, all packages installed; arguments are forwarded."""
+    script = ROOT / "benchmarks" / "run.py"
+    if not script.is_file():
+        session.error("benchmarks/run.py not found")
+    _install_packages(session, list(PACKAGES.values()), *BENCH_PEERS)
+    session.install("--no-deps", *BENCH_PEERS_NO_DEPS)
+    session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+
+
+@nox.session(python=TOOLS_PYTHON)
+def stress(session: nox.Session) -> None:
+    """The tests marked slow, of every package, with all packages installed."""
+    _install_packages(session, list(PACKAGES.values()), *TEST_DEPS)
+    dirs = [
+        str((p.path / "tests").relative_to(ROOT))
+        for p in PACKAGES.values()
+        if (p.path / "tests").is_dir()
+    ]
+    _pytest(session, "-m", "slow", *dirs, *session.posargs, what="slow tests")
+
+
+# ------------------------------------------------------------------- distribution checks
+
+
+def _wheel_problems(wheel: Path, package: Package) -> list[str]:
+    """A wheel holds gearwork/<area>/ with py.typed, its metadata, and nothing else."""
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+    problems = []
+    if f"gearwork/{package.area}/py.typed" not in names:
+        problems.append(f"no gearwork/{package.area}/py.typed")
+    if "gearwork/__init__.py" in names:
+        problems.append("gearwork/__init__.py breaks the PEP 420 namespace")
+    stray = [
+        n for n in names if not n.startswith(f"gearwork/{package.area}/") and ".dist-info/" not in n
+    ]
+    if stray:
+        problems.append(f"files outside gearwork/{package.area}/: {stray[:5]}")
+    tests = [n for n in names if "tests" in n.split("/")[:-1]]
+    if tests:
+        problems.append(f"tests in the wheel: {tests[:5]}")
+    return problems
+
+
+def _sdist_problems(sdist: Path, package: Package) -> list[str]:
+    """An sdist holds the tests, the sources with py.typed, and no gearwork/__init__.py."""
+    with tarfile.open(sdist) as tf:
+        # Drop the leading "<name>-<version>/" folder.
+        names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
+    problems = []
+    if not any(n.startswith("tests/") and n.endswith(".py") for n in names):
+        problems.append("no tests/*.py")
+    if f"src/gearwork/{package.area}/py.typed" not in names:
+        problems.append(f"no src/gearwork/{package.area}/py.typed")
+    if "src/gearwork/__init__.py" in names:
+        problems.append("src/gearwork/__init__.py breaks the PEP 420 namespace")
+    return problems
+
+
+# -------------------------------------------------------------------- repository rules
+
+
+def _repository_problems() -> list[str]:
+    """The rules of DESIGN.md / STYLE.md that ruff cannot see, one line per violation."""
+    problems = []
+    for package in PACKAGES.values():
+        where = package.path.relative_to(ROOT)
+        if package.has_tool_tables:
+            tables = ", ".join(f"[tool.{t}]" for t in package.has_tool_tables)
+            problems.append(f"{where}/pyproject.toml: {tables}: tool settings live in the root")
+        for req in package.sibling_requirements:
+            operators = {spec.operator for spec in req.specifier}
+            if not operators & {"<", "~="} or operators & {"==", "==="}:
+                problems.append(
+                    f"{where}/pyproject.toml: {req}: a sibling requirement is a range with a "
+                    "major cap, such as gearwork-core>=1.0,<2"
+                )
+        for namespace in ("gearwork", "gearwork/adapters"):
+            init = package.path / "src" / namespace / "__init__.py"
+            if init.exists():
+                problems.append(f"{init.relative_to(ROOT)}: {namespace} is a PEP 420 namespace")
+        for path in _python_files(package.path):
+            problems.extend(_import_problems(path, package))
+    return problems
+
+
+def _python_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*.py")):
+        parts = path.relative_to(folder).parts
+        if not any(p.startswith(".") or p in ("build", "dist") for p in parts):
+            yield path
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _import_problems(path: Path, package: Package) -> list[str]:
+    """Cross-distribution imports in one file of `package`.
+
+    A file under packages/<X>/ may import gearwork.<Y> (Y != X) only if gearwork-<Y> is a
+    declared dependency of X, and only public names: no `gearwork.Y._module`, no
+    `from gearwork.Y import _name`. Its own package's private names are fine (tests).
+    """
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    where = path.relative_to(ROOT)
+    # The dotted name of the package holding this file, to resolve relative imports.
+    src = package.path / "src"
+    here: list[str] | None = None
+    if path.is_relative_to(src):
+        here = list(path.relative_to(src).with_suffix("").parts)
+        here.pop()  # the module itself (or "__init__")
+
+    problems: list[str] = []
+
+    def check(line: int, module: str, names: tuple[str, ...] = ()) -> None:
+        parts = module.split(".")
+        if parts[0] != "gearwork":
+            return
+        if len(parts) == 1:  # `from gearwork import core`
+            for name in names:
+                check(line, f"gearwork.{name}")
+            return
+        area = parts[1]
+        if area == package.area:
+            return
+        if area not in package.siblings:
+            problems.append(
+                f"{where}:{line}: imports {module}, but gearwork-{area} is not in the "
+                f"dependencies of {package.dist}"
+            )
+        private = [p for p in parts[1:] if _is_private(p)] + [n for n in names if _is_private(n)]
+        if private:
+            imported = f"from {module} import {', '.join(names)}" if names else module
+            problems.append(
+                f"{where}:{line}: {imported}: {package.dist} may only use the public API of "
+                f"gearwork-{area}, not {', '.join(private)}"
+            )
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                check(node.lineno, alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            if node.level == 0 and node.module:
+                check(node.lineno, node.module, names)
+            elif node.level and here is not None and node.level - 1 <= len(here):
+                base = here[: len(here) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                if module:
+                    check(node.lineno, module, names)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            check(node.lineno, node.args[0].value)  # importlib.import_module("gearwork...")
+    return problems
