@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -27,3 +27,19 @@ def unraisable() -> Iterator[list[object]]:
     finally:
         gc.collect()
         sys.unraisablehook = previous
+
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure() -> Callable[[str], None]:
+    """Record a measured figure; all of them are printed at the end of the run."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("gearwork figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
