@@ -76,3 +76,23 @@ def test_a_supervisor_must_be_callable() -> None:
 
 def test_the_resume_depth_limit_is_a_positive_int() -> None:
     assert isinstance(RESUME_DEPTH_LIMIT, int) and RESUME_DEPTH_LIMIT > 1
+
+
+def test_an_ended_task_drops_its_supervisor_and_callbacks() -> None:
+    import weakref
+
+    class Owner:
+        def on_end(self, task: Task[Any]) -> None:
+            pass
+
+    owner = Owner()
+    task = Task(sleep_forever())
+    supervise(task, owner.on_end)
+    task.add_done_callback(owner.on_end)
+    start(task)
+    ref = weakref.ref(owner)
+    del owner
+    assert ref() is not None  # held through the task's hooks while it runs
+    task.cancel()
+    assert ref() is None  # freed by reference counting alone, the task still alive
+    assert task.cancelled

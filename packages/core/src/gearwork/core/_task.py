@@ -698,11 +698,17 @@ class Task(Generic[T_co]):
             self._report(exc)
 
     def _run_hooks(self, exc: BaseException | None) -> None:
-        """Tell the supervisor and the done callbacks that the task ended."""
+        """Tell the supervisor and the done callbacks that the task ended.
+
+        Each hook is dropped before it is called, so a finished task does not keep
+        its supervisor's owner (a nursery, say) alive.
+        """
         extras = self._extras
         assert extras is not None
-        if extras.supervisor is not None:
-            extras.supervisor(self)
+        supervisor = extras.supervisor
+        if supervisor is not None:
+            extras.supervisor = None
+            supervisor(self)
             exc = None  # the supervisor owns it
         errors = [] if exc is None else [exc]
         callbacks = extras.callbacks
