@@ -301,6 +301,9 @@ def _checkpoint(task: Task[Any]) -> None:
         task.step()  # resumes it at once (a nested step)
 
 
+_checkpoint.__qualname__ = "gearwork.core.lowlevel.checkpoint_if_cancelled.<registrar>"
+
+
 @types.coroutine
 def checkpoint_if_cancelled() -> Generator[Registrar, Resumption, None]:
     """Raise :class:`Cancelled` here if a cancellation is pending, else return at once.

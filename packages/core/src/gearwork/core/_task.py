@@ -836,6 +836,11 @@ def _give_task(task: Task[Any]) -> None:
     task.step(task)
 
 
+# Registrars show up in other libraries' errors when a gearwork awaitable is awaited
+# outside a gearwork task (asyncio: "Task got bad yield: <function ...>"): name them so.
+_give_task.__qualname__ = "gearwork.core.current_task.<registrar>"
+
+
 @types.coroutine
 def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
     """Return the task running the caller: ``task = await current_task()``.
@@ -853,6 +858,9 @@ def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
 
 def _stay(task: Task[Any]) -> None:
     pass
+
+
+_stay.__qualname__ = "gearwork.core.sleep_forever.<registrar>"
 
 
 @types.coroutine
