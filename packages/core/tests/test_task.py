@@ -613,3 +613,9 @@ def test_a_finished_task_keeps_no_reference_cycle_alive() -> None:
 
 def _registrar_type_check(r: Registrar) -> Registrar:
     return r
+
+
+def test_step_passes_a_keyword_argument_named_self() -> None:
+    task = start(sleep_forever())
+    task.step(self="value", task="too")
+    assert task.result == ((), {"self": "value", "task": "too"})

@@ -240,11 +240,14 @@ class CancelShield:
         assert task is not None
         extras = task._more()
         extras.shield -= 1
+        # Deliver a cancellation that arrived while shielded, unless the block is
+        # leaving with an exception, or the task is already unwinding from this
+        # cancellation (a shield in its `finally`): then the next suspension does.
         if (
             not extras.shield
             and task._cancel_req is not None
             and exc_type is None
-            and sys.exc_info()[1] is None
+            and not task._thrown
         ):
             raise task._make_cancelled()
 
@@ -311,3 +314,7 @@ def checkpoint_if_cancelled() -> Generator[Registrar, Resumption, None]:
     It does not suspend unless a cancellation is pending and not shielded.
     """
     yield _checkpoint
+
+
+# Doctests of methods (see the same note in _task.py).
+__test__ = {"CancelScope": CancelScope, "CancelShield": CancelShield}

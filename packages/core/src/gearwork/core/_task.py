@@ -35,7 +35,6 @@ import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextvars import Context
-from inspect import CO_ITERABLE_COROUTINE, isawaitable
 from itertools import count
 from threading import local
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
@@ -194,6 +193,11 @@ def get_default_exception_handler() -> ExceptionHandler | None:
     return _default_handler
 
 
+# inspect.CO_ITERABLE_COROUTINE: the code flag of a @types.coroutine generator. Spelled
+# out so that importing gearwork does not import inspect (about 10 ms).
+_CO_ITERABLE_COROUTINE = 0x100
+
+
 async def _await_awaitable(aw: Awaitable[T]) -> T:
     return await aw
 
@@ -205,9 +209,9 @@ def _as_coroutine(aw: object, who: str) -> Coroutine[Any, Any, Any]:
     """
     if type(aw) is types.CoroutineType:
         return aw
-    if type(aw) is types.GeneratorType and aw.gi_code.co_flags & CO_ITERABLE_COROUTINE:
+    if type(aw) is types.GeneratorType and aw.gi_code.co_flags & _CO_ITERABLE_COROUTINE:
         return aw  # type: ignore[return-value]  # a @types.coroutine generator
-    if isawaitable(aw):
+    if isinstance(aw, Awaitable):
         return _await_awaitable(aw)
     if isinstance(aw, Task):
         raise TypeError(f"{who} needs an awaitable, got a Task; pass the Task to start() instead")
@@ -502,7 +506,7 @@ class Task(Generic[T_co]):
 
     # -- driving -----------------------------------------------------------
 
-    def step(self, *args: Any, **kwargs: Any) -> None:
+    def step(self, /, *args: Any, **kwargs: Any) -> None:
         """Resume the suspended task; its ``await`` evaluates to ``(args, kwargs)``.
 
         The task runs until its next suspension before ``step`` returns. If
@@ -530,17 +534,21 @@ class Task(Generic[T_co]):
             f = self._coro.send((args, kwargs))
             self._st = _SUSPENDED
             f(self)
-        except BaseException as e:  # classified by _after_error
+        except BaseException as e:
+            error = e
+        else:
             rt.depth = depth
-            self._after_error(e)
+            if (
+                self._cancel_req is not None
+                and self._st == _SUSPENDED
+                and (self._extras is None or not self._extras.shield)
+            ):
+                self._run(None, self._make_cancelled())
             return
+        # Handled outside the except block, so that what runs next (hooks, other
+        # tasks) does not see this exception as the one "being handled".
         rt.depth = depth
-        if (
-            self._cancel_req is not None
-            and self._st == _SUSPENDED
-            and (self._extras is None or not self._extras.shield)
-        ):
-            self._run(None, self._make_cancelled())
+        self._after_error(error)
 
     def throw(self, exc: BaseException, /) -> None:
         """Raise *exc* inside the suspended task, at the ``await`` where it waits.
@@ -633,12 +641,16 @@ class Task(Generic[T_co]):
         """Drive the coroutine until it suspends for real or ends.
 
         Counts one level of nesting on the runtime while it runs; run by the
-        drainer, it drains the runtime's queue before returning.
+        drainer, it drains the runtime's queue before returning. The end of the
+        task (supervisor, callbacks, handlers) is dealt with after the loop,
+        outside any ``except`` block, so that hooks and the tasks they wake do
+        not run "during the handling" of the coroutine's StopIteration.
         """
         rt = self._rt
         depth = rt.depth
         rt.depth = depth + 1
         coro = self._coro
+        ended = False
         try:
             while True:
                 self._st = _RUNNING
@@ -652,25 +664,25 @@ class Task(Generic[T_co]):
                     self._st = _FINISHED
                     self._result = e.value
                     self._exc = None
-                    if self._extras is not None:
-                        self._run_hooks(None)
+                    ended = True
                     break
                 except (Cancelled, GeneratorExit):
                     self._st = _CANCELLED
                     self._exc = None
-                    if self._extras is not None:
-                        self._run_hooks(None)
+                    ended = True
                     break
-                except BaseException as e:  # delivered by _end
-                    self._end(_CANCELLED, None, e)
+                except BaseException as e:
+                    self._st = _CANCELLED
+                    self._exc = e
+                    ended = True
                     break
                 self._st = _SUSPENDED
                 try:
                     f(self)
                 except BaseException as e:
+                    exc = e  # raised at the await, on the next turn of the loop
                     if self._st != _SUSPENDED:
-                        raise  # a nested resumption of this task failed and ended it
-                    exc = e  # raise it at the await instead
+                        break  # a nested resumption of this task failed and ended it
                     continue
                 if (
                     self._cancel_req is None
@@ -679,14 +691,24 @@ class Task(Generic[T_co]):
                 ):
                     break
                 exc = self._make_cancelled()
+            if ended:
+                if self._extras is not None:
+                    self._run_hooks(self._exc)
+                elif self._exc is not None:
+                    self._report(self._exc)
+            elif exc is not None:
+                raise exc
         except BaseException as e:
+            error = e
+        else:
             rt.depth = depth
             if depth == _DRAINER and rt.queue:
-                rt.drain(e)
-            raise
+                rt.drain()
+            return
         rt.depth = depth
         if depth == _DRAINER and rt.queue:
-            rt.drain()
+            rt.drain(error)
+        raise error
 
     def _end(self, st: int, result: Any, exc: BaseException | None) -> None:
         self._st = st
@@ -936,3 +958,8 @@ dummy_task: Task[Any] = _make_dummy()
 True
 >>> dummy_task.cancel()  # does nothing
 """
+
+
+# Doctests of methods: the classes above claim `gearwork.core` as their module, so the
+# doctest finder would skip their methods when it scans this module.
+__test__ = {"Task": Task}

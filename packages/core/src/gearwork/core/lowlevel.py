@@ -12,8 +12,15 @@ come from. Whoever wakes the task calls ``task.step(*args, **kwargs)``; the
 ``await`` then evaluates to ``(args, kwargs)``. ``task.throw(exc)`` raises an
 exception at the ``await`` instead. If the task is cancelled while it waits,
 :class:`~gearwork.core.Cancelled` is raised at the ``await``; an awaitable
-written as a generator removes the task from its waiting place in a
-``finally`` block.
+written as a generator removes the task from its waiting place when an
+exception reaches it there.
+
+One exception is the exception: ``GeneratorExit``. It reaches a waiting
+awaitable only when Python closes the coroutine of a task that is being
+garbage-collected, and then the waiting place is garbage too. Let it pass
+without clean-up: dropping the task's last reference while Python is still
+closing an outer layer of the same coroutine chain frees the task too early
+and makes Python print "coroutine already executing".
 
 >>> import types
 >>> from gearwork.core import start
@@ -35,8 +42,11 @@ written as a generator removes the task from its waiting place in a
 ...             waiting[slot] = task
 ...         try:
 ...             args, kwargs = yield register
-...         finally:
-...             waiting[slot] = None  # cancelled or woken: leave no stale task
+...         except GeneratorExit:
+...             raise  # garbage-collected: see below, touch nothing
+...         except BaseException:
+...             waiting[slot] = None  # cancelled: leave no stale task behind
+...             raise
 ...         return args[0]
 >>> bell = Doorbell()
 >>> async def answer():
