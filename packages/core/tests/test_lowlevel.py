@@ -96,3 +96,23 @@ def test_an_ended_task_drops_its_supervisor_and_callbacks() -> None:
     task.cancel()
     assert ref() is None  # freed by reference counting alone, the task still alive
     assert task.cancelled
+
+
+@pytest.mark.parametrize("ending", ["finish", "cancel", "fail"])
+def test_hooks_do_not_run_inside_the_handling_of_the_tasks_ending(ending: str) -> None:
+    # A supervisor often resumes a parent task; that task must not see the child's
+    # StopIteration, Cancelled or error as the exception being handled (it would
+    # chain into its own errors and confuse shields).
+    import sys
+
+    seen: list[object] = []
+    waiting: list[Task[Any]] = []
+    task: Task[None] = Task(fails(waiting) if ending == "fail" else suspend(waiting.append))  # type: ignore[arg-type]
+    supervise(task, lambda t: seen.append(sys.exc_info()[1]))
+    task.add_done_callback(lambda t: seen.append(sys.exc_info()[1]))
+    start(task)
+    if ending == "cancel":
+        task.cancel()
+    else:
+        waiting.pop().step()
+    assert seen == [None, None]
