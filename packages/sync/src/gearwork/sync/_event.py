@@ -1,0 +1,511 @@
+"""Events: :class:`Event`, :class:`ExclusiveEvent` and :class:`StatefulEvent`.
+
+How waiters are kept
+--------------------
+Most events have at most one waiter at a time, so the first waiter is kept in
+a slot of its own (``_task``) and only the others go to a list (``_tasks``).
+Whoever wakes the waiters takes them out *before* stepping them, so a woken
+task is never found in the event again; a waiter therefore only needs clean-up
+when an exception (cancellation, ``throw``) reaches it while it waits, and the
+normal path of ``wait`` does no clean-up at all.
+
+A waiter in the list knows its index (the length of the list when it
+registered). On an exception it writes ``None`` there (a tombstone, O(1),
+skipped by the wake-up loop) and trims trailing tombstones, so a waiter that
+repeatedly waits and is cancelled does not grow the list.
+
+The registrars (``_register``, the bound ``append`` of the list) are bound
+once, when the event is created: yielding them allocates nothing. (The bound
+``_register`` refers to its event, so an event is freed by the cyclic garbage
+collector rather than the moment its last reference goes.)
+"""
+
+from __future__ import annotations
+
+import types
+from typing import TYPE_CHECKING, Any
+
+from gearwork.core import InvalidStateError
+
+from ._waiters import step, wake_all
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+
+    from gearwork.core import Task
+    from gearwork.core.lowlevel import Registrar, Resumption
+
+__all__ = ("Event", "ExclusiveEvent", "StatefulEvent")
+
+
+class _Waiters:
+    """The waiter bookkeeping shared by :class:`Event`, :class:`StatefulEvent` and Box."""
+
+    __slots__ = ("__weakref__", "_append", "_register", "_task", "_tasks")
+
+    _task: Task[Any] | None  # the first waiter, while it is the only one or the oldest
+    _tasks: list[Task[Any] | None]  # the later waiters; None marks a cancelled one
+    _append: Callable[[Task[Any] | None], None]  # _tasks.append, bound once
+    _register: Registrar  # _take_task, bound once
+
+    def __init__(self) -> None:
+        self._task = None
+        tasks: list[Task[Any] | None] = []
+        self._tasks = tasks
+        self._append = tasks.append
+        self._register = self._take_task
+
+    def _take_task(self, task: Task[Any]) -> None:
+        self._task = task
+
+    @types.coroutine
+    def _park(self) -> Generator[Registrar, Resumption, Resumption]:
+        """Wait for :meth:`_wake`; evaluates to the ``(args, kwargs)`` it passes."""
+        tasks = self._tasks
+        if self._task is None and not tasks:
+            try:
+                return (yield self._register)
+            except GeneratorExit:
+                raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except BaseException:
+                self._task = None
+                raise
+        index = len(tasks)
+        try:
+            return (yield self._append)
+        except GeneratorExit:
+            raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except BaseException:
+            _forget(tasks, index)
+            raise
+
+    def _wake(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Take every waiter out, then step each of them with *args* and *kwargs*."""
+        first = self._task
+        tasks = self._tasks
+        if tasks:
+            self._task = None
+            fresh: list[Task[Any] | None] = []
+            self._tasks = fresh
+            self._append = fresh.append
+            wake_all(first, tasks, args, kwargs)
+        elif first is not None:
+            self._task = None
+            step(first, args, kwargs)
+
+    def _count_waiters(self) -> int:
+        return (self._task is not None) + sum(t is not None for t in self._tasks)
+
+
+def _forget(tasks: list[Task[Any] | None], index: int) -> None:
+    """Tombstone the waiter at *index*, then drop trailing tombstones."""
+    tasks[index] = None
+    while tasks and tasks[-1] is None:
+        tasks.pop()
+
+
+class Event(_Waiters):
+    """Wakes every task waiting for it each time it is fired.
+
+    ``await event.wait()`` suspends the task until the next
+    :meth:`fire`, and evaluates to the ``(args, kwargs)`` that :meth:`fire`
+    was called with. The event has no "set" state: a task that starts
+    waiting always waits for a *later* fire, even if the event was fired a
+    moment ago. (:class:`StatefulEvent` remembers that it was fired.)
+
+    Any number of tasks may wait; :meth:`fire` wakes them synchronously, in
+    the order they began waiting. Events are weak-referenceable, so
+    ``event.fire`` can be bound as a toolkit callback held by a weak method.
+
+    >>> from gearwork.core import start
+    >>> event = Event()
+    >>> async def wait_for_click():
+    ...     args, kwargs = await event.wait()
+    ...     print("clicked at", args, kwargs)
+    >>> event.fire("too early")  # nobody waits: nothing happens
+    >>> task = start(wait_for_click())
+    >>> event.fire(10, 20, button="left")
+    clicked at (10, 20) {'button': 'left'}
+    >>> task.finished
+    True
+    """
+
+    __slots__ = ()
+
+    __module__ = "gearwork.sync"
+
+    def fire(self, /, *args: Any, **kwargs: Any) -> None:
+        """Wake every waiting task; each ``wait()`` evaluates to ``(args, kwargs)``.
+
+        The waiters are taken out first, then woken one by one in the order
+        they began waiting; each runs until its next suspension before the
+        next is woken, and all of that happens before ``fire`` returns. A
+        woken task that waits again waits for the next fire. Firing an event
+        nobody waits for does nothing.
+
+        :raises BaseException: what escaped a woken root task (gearwork-core
+            passes it to whoever resumed the task). The other waiters are
+            still woken first; several such exceptions are raised together
+            as a :class:`~gearwork.core.BaseExceptionGroup`.
+
+        >>> from gearwork.core import start
+        >>> event = Event()
+        >>> async def waiter(name):
+        ...     await event.wait()
+        ...     print(name, "woke")
+        >>> tasks = [start(waiter("first")), start(waiter("second"))]
+        >>> event.fire()
+        first woke
+        second woke
+        """
+        tasks = self._tasks
+        if tasks:
+            first = self._task
+            self._task = None
+            fresh: list[Task[Any] | None] = []
+            self._tasks = fresh
+            self._append = fresh.append
+            wake_all(first, tasks, args, kwargs)
+            return
+        task = self._task
+        if task is not None:
+            self._task = None
+            # Inlined `step(task, args, kwargs)`: this is the hottest path there is.
+            if kwargs:
+                task.step(*args, **kwargs)
+            elif not args:
+                task.step()
+            elif len(args) == 1:
+                task.step(args[0])
+            else:
+                task.step(*args)
+
+    @types.coroutine
+    def wait(self) -> Generator[Registrar, Resumption, Resumption]:
+        """Wait for the next :meth:`fire`; evaluates to its ``(args, kwargs)``.
+
+        It always suspends, whatever happened before. If the task is
+        cancelled while it waits, it is removed from the event (the other
+        waiters are not disturbed) and :class:`~gearwork.core.Cancelled` is
+        raised here.
+
+        >>> from gearwork.core import start
+        >>> event = Event()
+        >>> async def main():
+        ...     args, kwargs = await event.wait()
+        ...     return args[0] * 2
+        >>> task = start(main())
+        >>> event.fire(21)
+        >>> task.result
+        42
+        """
+        # The body of _Waiters._park, inlined to save a generator per wait.
+        tasks = self._tasks
+        if self._task is None and not tasks:
+            try:
+                return (yield self._register)
+            except GeneratorExit:
+                raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except BaseException:
+                self._task = None
+                raise
+        index = len(tasks)
+        try:
+            return (yield self._append)
+        except GeneratorExit:
+            raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except BaseException:
+            _forget(tasks, index)
+            raise
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} waiters={self._count_waiters()}>"
+
+
+class ExclusiveEvent:
+    """Like :class:`Event`, for at most one waiting task at a time; faster.
+
+    ``await event.wait()`` suspends until the next :meth:`fire` and
+    evaluates to its ``(args, kwargs)``. A second task that calls
+    :meth:`wait` while one is already waiting gets
+    :class:`~gearwork.core.InvalidStateError`. The task that was woken may
+    wait again at once (from inside the ``fire`` that woke it, too).
+
+    >>> from gearwork.core import start
+    >>> event = ExclusiveEvent()
+    >>> async def main():
+    ...     while True:
+    ...         args, kwargs = await event.wait()
+    ...         print("got", *args)
+    >>> task = start(main())
+    >>> event.fire(1)
+    got 1
+    >>> event.fire(2)
+    got 2
+    >>> task.cancel()
+    """
+
+    __slots__ = ("__weakref__", "_register", "_task")
+
+    __module__ = "gearwork.sync"
+
+    _task: Task[Any] | None
+    _register: Registrar
+
+    def __init__(self) -> None:
+        self._task = None
+        self._register = self._take_task  # bound once; see the module docstring
+
+    def _take_task(self, task: Task[Any]) -> None:
+        self._task = task
+
+    def fire(self, /, *args: Any, **kwargs: Any) -> None:
+        """Wake the waiting task, if any; its ``wait()`` evaluates to ``(args, kwargs)``.
+
+        The task runs until its next suspension before ``fire`` returns.
+        Without a waiting task nothing happens.
+
+        :raises BaseException: what escaped the woken root task (gearwork-core
+            passes it to whoever resumed the task).
+
+        >>> from gearwork.core import start
+        >>> event = ExclusiveEvent()
+        >>> async def main():
+        ...     return await event.wait()
+        >>> task = start(main())
+        >>> event.fire("a", b="c")
+        >>> task.result
+        (('a',), {'b': 'c'})
+        """
+        task = self._task
+        if task is not None:
+            self._task = None
+            if kwargs:
+                task.step(*args, **kwargs)
+            elif not args:
+                task.step()
+            elif len(args) == 1:
+                task.step(args[0])
+            else:
+                task.step(*args)
+
+    @types.coroutine
+    def wait(self) -> Generator[Registrar, Resumption, Resumption]:
+        """Wait for the next :meth:`fire`; evaluates to its ``(args, kwargs)``.
+
+        :raises InvalidStateError: another task is already waiting (raised
+            here, at the ``await``; the waiting task is not disturbed).
+        :raises Cancelled: the task was cancelled while it waited; the event
+            is free again.
+
+        >>> from gearwork.core import start
+        >>> event = ExclusiveEvent()
+        >>> async def main():
+        ...     await event.wait()
+        >>> first = start(main())
+        >>> second = start(main())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        gearwork.core.InvalidStateError: ExclusiveEvent.wait(): another task is already waiting...
+        """
+        if self._task is not None:
+            raise InvalidStateError(
+                f"{type(self).__name__}.wait(): another task is already waiting; an "
+                f"{type(self).__name__} has one waiter at a time (use Event for several)"
+            )
+        try:
+            return (yield self._register)
+        except GeneratorExit:
+            raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except BaseException:
+            self._task = None
+            raise
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} waiting={self._task is not None}>"
+
+
+class StatefulEvent(_Waiters):
+    """An event that stays fired until cleared, like :class:`asyncio.Event`.
+
+    While the event is fired, ``await event.wait()`` returns at once; while
+    it is not, it waits for :meth:`fire`. Either way it evaluates to the
+    ``(args, kwargs)`` of the fire (also readable as :attr:`params`).
+
+    Firing an event that is already fired does nothing: the first fire's
+    parameters stay (use :meth:`refire` or :meth:`fire_or_refire` to replace
+    them). :meth:`clear` makes it not fired again.
+
+    The asyncio/anyio vocabulary works too, so code written for an
+    asyncio-style event ports without renaming: :meth:`set` (fire without
+    parameters), :meth:`is_set`, :meth:`clear` and ``await event.wait()``.
+    (Unlike asyncio's, ``wait()`` evaluates to the parameters rather than
+    ``True``.)
+
+    >>> from gearwork.core import start
+    >>> ready = StatefulEvent()
+    >>> async def worker(name):
+    ...     await ready.wait()
+    ...     print(name, "starts")
+    >>> early = start(worker("early"))
+    >>> ready.set()
+    early starts
+    >>> late = start(worker("late"))  # fired already: no waiting
+    late starts
+    >>> ready.clear()
+    >>> ready.is_set()
+    False
+    """
+
+    __slots__ = ("_params",)
+
+    __module__ = "gearwork.sync"
+
+    _params: Resumption | None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._params = None
+
+    @property
+    def is_fired(self) -> bool:
+        """Whether the event is fired (the same as :meth:`is_set`).
+
+        >>> event = StatefulEvent()
+        >>> event.fire()
+        >>> event.is_fired
+        True
+        """
+        return self._params is not None
+
+    @property
+    def params(self) -> Resumption:
+        """The ``(args, kwargs)`` of the fire that the event is in.
+
+        :raises InvalidStateError: the event is not fired.
+
+        >>> event = StatefulEvent()
+        >>> event.fire(1, key="value")
+        >>> event.params
+        ((1,), {'key': 'value'})
+        """
+        params = self._params
+        if params is None:
+            raise InvalidStateError(f"{self!r} is not fired, so it has no params")
+        return params
+
+    def fire(self, /, *args: Any, **kwargs: Any) -> None:
+        """Fire the event: it stays fired, and every waiting task is woken.
+
+        Each waiting ``wait()`` evaluates to ``(args, kwargs)``; the tasks
+        are woken synchronously, in the order they began waiting. If the
+        event is already fired, nothing happens (the parameters of the first
+        fire stay; see :meth:`refire`).
+
+        :raises BaseException: what escaped a woken root task, after every
+            waiter has been woken (several together as a
+            :class:`~gearwork.core.BaseExceptionGroup`).
+
+        >>> event = StatefulEvent()
+        >>> event.fire("first")
+        >>> event.fire("second")  # already fired: ignored
+        >>> event.params
+        (('first',), {})
+        """
+        if self._params is None:
+            self._params = (args, kwargs)
+            if self._task is not None or self._tasks:
+                self._wake(args, kwargs)
+
+    def refire(self, /, *args: Any, **kwargs: Any) -> None:
+        """Replace the parameters of a fired event.
+
+        Nobody waits on a fired event, so nobody is woken.
+
+        :raises InvalidStateError: the event is not fired (use :meth:`fire`
+            or :meth:`fire_or_refire`).
+
+        >>> event = StatefulEvent()
+        >>> event.fire("old")
+        >>> event.refire("new")
+        >>> event.params
+        (('new',), {})
+        """
+        if self._params is None:
+            raise InvalidStateError(
+                f"{type(self).__name__}.refire(): the event is not fired; "
+                "use fire() or fire_or_refire()"
+            )
+        self._params = (args, kwargs)
+
+    def fire_or_refire(self, /, *args: Any, **kwargs: Any) -> None:
+        """:meth:`fire` if the event is not fired, else :meth:`refire`.
+
+        >>> event = StatefulEvent()
+        >>> event.fire_or_refire(1)
+        >>> event.fire_or_refire(2)
+        >>> event.params
+        ((2,), {})
+        """
+        if self._params is None:
+            self.fire(*args, **kwargs)
+        else:
+            self._params = (args, kwargs)
+
+    def clear(self) -> None:
+        """Make the event not fired; later waits wait for the next :meth:`fire`.
+
+        >>> event = StatefulEvent()
+        >>> event.set()
+        >>> event.clear()
+        >>> event.is_fired
+        False
+        """
+        self._params = None
+
+    def set(self) -> None:
+        """:meth:`fire` without parameters (asyncio's name).
+
+        >>> event = StatefulEvent()
+        >>> event.set()
+        >>> event.params
+        ((), {})
+        """
+        self.fire()
+
+    def is_set(self) -> bool:
+        """Whether the event is fired (asyncio's name for :attr:`is_fired`).
+
+        >>> StatefulEvent().is_set()
+        False
+        """
+        return self._params is not None
+
+    @types.coroutine
+    def wait(self) -> Generator[Registrar, Resumption, Resumption]:
+        """Return the parameters at once if fired, else wait for :meth:`fire`.
+
+        Evaluates to ``(args, kwargs)`` of the fire. A task cancelled while
+        it waits is removed without disturbing the other waiters.
+
+        >>> from gearwork.core import start
+        >>> event = StatefulEvent()
+        >>> event.fire("done")
+        >>> async def main():
+        ...     return await event.wait()
+        >>> start(main()).result  # did not suspend
+        (('done',), {})
+        """
+        params = self._params
+        if params is not None:
+            return params
+        return (yield from self._park())
+
+    def __repr__(self) -> str:
+        state = "fired" if self._params is not None else "not fired"
+        return f"<{type(self).__name__} {state} waiters={self._count_waiters()}>"
+
+
+# doctest looks for examples in a module's own objects, and these classes say they belong
+# to gearwork.sync (their __module__), so their methods' examples are listed here to run.
+__test__ = {"Event": Event, "ExclusiveEvent": ExclusiveEvent, "StatefulEvent": StatefulEvent}
