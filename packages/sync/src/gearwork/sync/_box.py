@@ -225,6 +225,9 @@ class ExclusiveBox:
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
 
+    # asyncio's "bad yield" error shows this name when the awaitable is misused there.
+    _take_task.__qualname__ = "gearwork.sync.ExclusiveBox.get.<registrar>"
+
     @property
     def is_empty(self) -> bool:
         """Whether the box holds no item.

@@ -143,23 +143,29 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
 
     def _wait(self, key: K, pops: bool) -> Generator[Registrar, Resumption, V]:
         waiter = _KeyWaiter(pops)
+        # Bound before joining the list: nothing allocates between joining and the yield,
+        # so no garbage collection (with finalizers that may set this key) runs while the
+        # waiter has no task yet.
+        register = waiter.register
         waiting = self._waiting
         waiters = waiting.get(key)
         if waiters is None:
             waiters = waiting[key] = []
         waiters.append(waiter)
         try:
-            return (yield waiter.register)[0][0]  # type: ignore[no-any-return]
+            return (yield register)[0][0]  # type: ignore[no-any-return]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
-            if waiter.task is not None:  # still waiting, or chosen and not woken yet
-                waiter.task = None
-                current = waiting.get(key)
-                if current is not None and waiter in current:
-                    current.remove(waiter)
-                    if not current:
-                        del waiting[key]
+            # Still waiting, chosen and not woken yet (then it is out of the list), or
+            # never registered (driven by something other than a gearwork task, which
+            # threw in without calling the registrar): either way, leave nothing behind.
+            waiter.task = None
+            current = waiting.get(key)
+            if current is not None and waiter in current:
+                current.remove(waiter)
+                if not current:
+                    del waiting[key]
             raise
 
     @types.coroutine

@@ -18,6 +18,17 @@ The registrars (``_register``, the bound ``append`` of the list) are bound
 once, when the event is created: yielding them allocates nothing. (The bound
 ``_register`` refers to its event, so an event is freed by the cyclic garbage
 collector rather than the moment its last reference goes.)
+
+Finalizers
+----------
+Up to Python 3.11 the garbage collector runs inside whichever allocation
+crosses its threshold, so the finalizers of garbage (``__del__``) may run in
+the middle of ``fire()``, and fire, wait on or cancel waiters of the very
+event being fired. ``fire()`` therefore allocates the fresh list (and its
+bound ``append``) *before* it reads or replaces its state: the state is then
+taken out and replaced with no allocation in between, and a finalizer that
+ran during the allocation simply came first. (Replacing the list first and
+allocating afterwards let such a fire wake the same waiters a second time.)
 """
 
 from __future__ import annotations
@@ -58,6 +69,9 @@ class _Waiters:
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
 
+    # asyncio's "bad yield" error shows this name when the awaitable is misused there.
+    _take_task.__qualname__ = "gearwork.sync.<waiter registrar>"
+
     @types.coroutine
     def _park(self) -> Generator[Registrar, Resumption, Resumption]:
         """Wait for :meth:`_wake`; evaluates to the ``(args, kwargs)`` it passes."""
@@ -81,15 +95,19 @@ class _Waiters:
 
     def _wake(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Take every waiter out, then step each of them with *args* and *kwargs*."""
-        first = self._task
-        tasks = self._tasks
-        if tasks:
-            self._task = None
+        if self._tasks:
+            # Allocate first, then read and replace the state: see "Finalizers" above.
             fresh: list[Task[Any] | None] = []
+            append = fresh.append
+            first = self._task
+            tasks = self._tasks
+            self._task = None
             self._tasks = fresh
-            self._append = fresh.append
+            self._append = append
             wake_all(first, tasks, args, kwargs)
-        elif first is not None:
+            return
+        first = self._task
+        if first is not None:
             self._task = None
             step(first, args, kwargs)
 
@@ -98,7 +116,16 @@ class _Waiters:
 
 
 def _forget(tasks: list[Task[Any] | None], index: int) -> None:
-    """Tombstone the waiter at *index*, then drop trailing tombstones."""
+    """Tombstone the waiter at *index*, then drop trailing tombstones.
+
+    An *index* past the end means that the waiter never registered: its awaitable was
+    driven by something other than a gearwork task (asyncio, say), which threw its own
+    error in at the yield without calling the registrar. There is nothing to forget then,
+    and that error must come out as it is. (A registered waiter's slot is never trimmed
+    away: it holds the task until this tombstones it.)
+    """
+    if index >= len(tasks):
+        return
     tasks[index] = None
     while tasks and tasks[-1] is None:
         tasks.pop()
@@ -158,13 +185,16 @@ class Event(_Waiters):
         first woke
         second woke
         """
-        tasks = self._tasks
-        if tasks:
-            first = self._task
-            self._task = None
+        if self._tasks:
+            # Allocate first, then read and replace the state: see "Finalizers" in the
+            # module docstring.
             fresh: list[Task[Any] | None] = []
+            append = fresh.append
+            first = self._task
+            tasks = self._tasks
+            self._task = None
             self._tasks = fresh
-            self._append = fresh.append
+            self._append = append
             wake_all(first, tasks, args, kwargs)
             return
         task = self._task
@@ -258,6 +288,9 @@ class ExclusiveEvent:
 
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
+
+    # asyncio's "bad yield" error shows this name when the awaitable is misused there.
+    _take_task.__qualname__ = "gearwork.sync.ExclusiveEvent.wait.<registrar>"
 
     def fire(self, /, *args: Any, **kwargs: Any) -> None:
         """Wake the waiting task, if any; its ``wait()`` evaluates to ``(args, kwargs)``.

@@ -332,9 +332,11 @@ class Future(Generic[T]):
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
             except BaseException:
-                # Still pending (else the list was taken out): leave no stale task.
-                callbacks[index] = None
-                _trim(callbacks)
+                # Still pending (else the list was taken out): leave no stale task. Past
+                # the end, the task never registered: see gearwork.sync._event._forget.
+                if index < len(callbacks):
+                    callbacks[index] = None
+                    _trim(callbacks)
                 raise
         return self.result()
 

@@ -83,9 +83,18 @@ class QueueShutDown(Exception):
 def _drop(tasks: deque[Task[Any] | None], items: deque[Any] | None, index: int) -> None:
     """Tombstone the waiter at *index* (and its item), then trim trailing tombstones.
 
-    A negative *index* means that a waker already took the waiter out.
+    A negative *index* means that a waker already took the waiter out. An *index* past
+    the end means that the waiter never registered (its awaitable was driven by something
+    other than a gearwork task, such as asyncio, which threw its own error in without
+    calling the registrar; see gearwork.sync._event._forget): then a putter's item, set
+    aside before the yield, is the last one and has no task; it goes, so that items and
+    putters stay paired.
     """
     if index < 0:
+        return
+    if index >= len(tasks):
+        if items is not None and len(items) > len(tasks):
+            items.pop()
         return
     tasks[index] = None
     if items is None:
@@ -645,17 +654,27 @@ class LifoQueue(Queue[T]):
 
 
 def _heap_push(heap: list[Any], item: Any) -> None:
-    """heappush, leaving the heap as it was if *item* does not compare with its parent.
+    """heappush, leaving the heap as it was if a comparison raises.
 
-    heappush appends the item, then compares it with its ancestors; if the
-    very first comparison raises, nothing has moved yet and the item is
-    taken off again. (A comparison that fails further up, after some moves,
-    can only come from items that compare with some items and not others.)
+    heappush appends the item, then swaps it with each ancestor it is smaller
+    than, on the path towards the root. A comparison may raise at any step:
+    at the first one if the item does not compare with the queue's items at
+    all, or further up if it compares with some items and not others (such
+    as ``(priority, payload)`` tuples whose priorities tie and whose payloads
+    do not compare). The swaps made so far are then undone along the same
+    path, without comparing anything, and the item is taken off again.
     """
     try:
         heappush(heap, item)
     except BaseException:
-        if heap and heap[-1] is item:
+        pos = len(heap) - 1
+        path = [pos]
+        while pos > 0 and heap[pos] is not item:
+            pos = (pos - 1) >> 1
+            path.append(pos)
+        if heap and heap[pos] is item:  # else it never went in
+            for step in range(len(path) - 1, 0, -1):
+                heap[path[step]] = heap[path[step - 1]]
             heap.pop()
         raise
 

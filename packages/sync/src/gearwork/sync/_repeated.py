@@ -77,6 +77,9 @@ class UnqueuedRepeatedEvent:
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
 
+    # asyncio's "bad yield" error shows this name when the awaitable is misused there.
+    _take_task.__qualname__ = "gearwork.sync.UnqueuedRepeatedEvent.<registrar>"
+
     def set(self) -> None:
         """Run one iteration of the listener if it is waiting; otherwise do nothing.
 
@@ -158,6 +161,9 @@ class MailboxRepeatedEvent:
 
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
+
+    # asyncio's "bad yield" error shows this name when the awaitable is misused there.
+    _take_task.__qualname__ = "gearwork.sync.MailboxRepeatedEvent.<registrar>"
 
     @property
     def is_pending(self) -> bool:

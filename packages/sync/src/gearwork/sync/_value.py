@@ -131,14 +131,29 @@ class AsyncValue(Generic[T]):
         old = self._value
         if old == value:
             return
-        self._value = value
-        waiters = self._waiters
-        if not waiters:
+        if not self._waiters:
+            self._value = value
             return
-        # Decide who wakes before waking anyone: a woken task may assign again.
+        # Decide who wakes before waking anyone: a woken task may assign again. The
+        # predicates are user code, and may start or cancel waiting tasks, or assign,
+        # while they run; so may finalizers, which up to Python 3.11 run inside any
+        # allocation that sets off a garbage collection. So the lists are allocated
+        # first; then the waiters are taken out with no allocation in between, so that
+        # the list does not change under the loop; tasks that begin waiting meanwhile
+        # go to a fresh list, and are kept after the others at the end; a waiter
+        # cancelled meanwhile has no task any more and is left out.
+        fresh: list[_Waiter] = []
         chosen: list[tuple[_Waiter, BaseException | None]] = []
         keep: list[_Waiter] = []
+        old = self._value  # a finalizer may have assigned it during the allocations
+        if old == value:
+            return
+        self._value = value
+        waiters = self._waiters
+        self._waiters = fresh
         for waiter in waiters:
+            if waiter.task is None:
+                continue
             try:
                 met = waiter.predicate(value, old) if waiter.transition else waiter.predicate(value)
             except Exception as exc:
@@ -146,11 +161,16 @@ class AsyncValue(Generic[T]):
                 continue
             if met:
                 chosen.append((waiter, None))
-            else:
+            elif waiter.task is not None:  # its own predicate may have cancelled it
                 keep.append(waiter)
+        # Whatever list is current now (the fresh one, or the one a nested assignment put
+        # in its place) holds the waiters that began waiting meanwhile: after the others.
+        keep += self._waiters
+        # A kept waiter cancelled by a later predicate stays here, without a task, until
+        # the next assignment passes over it; it is not counted as waiting meanwhile.
+        self._waiters = keep
         if not chosen:
             return
-        self._waiters = keep
         errors: list[BaseException] = []
         for waiter, failure in chosen:
             task = waiter.task
@@ -171,16 +191,19 @@ class AsyncValue(Generic[T]):
         self, predicate: Callable[..., object], transition: bool
     ) -> Generator[Registrar, Resumption, Resumption]:
         waiter = _Waiter(predicate, transition)
+        register = waiter.register  # bound before joining the list: see the value setter
         self._waiters.append(waiter)
         try:
-            return (yield waiter.register)
+            return (yield register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
-            if waiter.task is not None:  # still waiting: not chosen by an assignment
-                waiter.task = None
-                with contextlib.suppress(ValueError):  # not if chosen, and not woken yet
-                    self._waiters.remove(waiter)
+            # Still waiting, chosen and not woken yet (then it is out of the list), or
+            # never registered (driven by something other than a gearwork task, which
+            # threw in without calling the registrar): either way, leave nothing behind.
+            waiter.task = None
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
             raise
 
     @types.coroutine
@@ -291,7 +314,8 @@ class AsyncValue(Generic[T]):
         return _Transitions(self, _checked(predicate, "transitions"))
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} value={self._value!r} waiters={len(self._waiters)}>"
+        waiting = sum(w.task is not None for w in self._waiters)
+        return f"<{type(self).__name__} value={self._value!r} waiters={waiting}>"
 
 
 class _EventualValues(Generic[T]):
