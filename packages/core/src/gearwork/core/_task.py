@@ -256,11 +256,9 @@ class _Extras:
         "handler",
         "scope_depth",
         "shield",
-        "supervisor",
     )
 
     def __init__(self) -> None:
-        self.supervisor: Callable[[Task[Any]], object] | None = None
         self.handler: ExceptionHandler | None = None
         self.callbacks: list[Callable[[Task[Any]], object]] | None = None
         self.cancel_msg: str | None = None
@@ -303,6 +301,7 @@ class Task(Generic[T_co]):
         "_result",
         "_rt",
         "_st",
+        "_sup",
         "_thrown",
         "_uid",
     )
@@ -317,6 +316,7 @@ class Task(Generic[T_co]):
     _thrown: bool  # whether the pending cancellation has been raised in the task yet
     _cancel_req: int | None  # None, or the cancel-scope depth the request targets (0: task)
     _extras: _Extras | None
+    _sup: Callable[[Task[Any]], object] | None  # the supervisor, until the task ends
     _name: str
     _uid: int
 
@@ -334,6 +334,7 @@ class Task(Generic[T_co]):
         self._st = _CREATED
         self._cancel_req = None
         self._extras = None
+        self._sup = None
         if name is not None:
             self._name = str(name)
         if exception_handler is not None:
@@ -548,7 +549,10 @@ class Task(Generic[T_co]):
         # Handled outside the except block, so that what runs next (hooks, other
         # tasks) does not see this exception as the one "being handled".
         rt.depth = depth
-        self._after_error(error)
+        try:
+            self._after_error(error)
+        finally:
+            del error  # else error -> traceback -> this frame -> error: a cycle
 
     def throw(self, exc: BaseException, /) -> None:
         """Raise *exc* inside the suspended task, at the ``await`` where it waits.
@@ -635,7 +639,9 @@ class Task(Generic[T_co]):
         elif isinstance(e, (Cancelled, GeneratorExit)):
             self._end(_CANCELLED, None, None)
         else:
-            self._end(_CANCELLED, None, e)
+            # The task keeps e: its traceback starts at the coroutine, not at step(),
+            # whose frame would tie e (and the task) into a reference cycle.
+            self._end(_CANCELLED, None, e.with_traceback(e.__traceback__.tb_next))  # type: ignore[union-attr]
 
     def _run(self, value: Resumption | None, exc: BaseException | None) -> None:
         """Drive the coroutine until it suspends for real or ends.
@@ -663,17 +669,19 @@ class Task(Generic[T_co]):
                 except StopIteration as e:
                     self._st = _FINISHED
                     self._result = e.value
-                    self._exc = None
+                    self._exc = exc = None  # a thrown exception the coroutine caught
                     ended = True
                     break
                 except (Cancelled, GeneratorExit):
                     self._st = _CANCELLED
-                    self._exc = None
+                    self._exc = exc = None
                     ended = True
                     break
                 except BaseException as e:
                     self._st = _CANCELLED
-                    self._exc = e
+                    # Kept without this frame in its traceback (see _after_error).
+                    self._exc = e.with_traceback(e.__traceback__.tb_next)  # type: ignore[union-attr]
+                    exc = None
                     ended = True
                     break
                 self._st = _SUSPENDED
@@ -692,7 +700,7 @@ class Task(Generic[T_co]):
                     break
                 exc = self._make_cancelled()
             if ended:
-                if self._extras is not None:
+                if self._sup is not None or self._extras is not None:
                     self._run_hooks(self._exc)
                 elif self._exc is not None:
                     self._report(self._exc)
@@ -705,16 +713,20 @@ class Task(Generic[T_co]):
             if depth == _DRAINER and rt.queue:
                 rt.drain()
             return
+        exc = None
         rt.depth = depth
-        if depth == _DRAINER and rt.queue:
-            rt.drain(error)
-        raise error
+        try:
+            if depth == _DRAINER and rt.queue:
+                rt.drain(error)
+            raise error
+        finally:
+            del error  # no cycle through this frame (see step)
 
     def _end(self, st: int, result: Any, exc: BaseException | None) -> None:
         self._st = st
         self._result = result
         self._exc = exc
-        if self._extras is not None:
+        if self._sup is not None or self._extras is not None:
             self._run_hooks(exc)
         elif exc is not None:
             self._report(exc)
@@ -725,16 +737,21 @@ class Task(Generic[T_co]):
         Each hook is dropped before it is called, so a finished task does not keep
         its supervisor's owner (a nursery, say) alive.
         """
-        extras = self._extras
-        assert extras is not None
-        supervisor = extras.supervisor
+        errors: list[BaseException] = []
+        supervisor = self._sup
         if supervisor is not None:
-            extras.supervisor = None
-            supervisor(self)
+            self._sup = None
             exc = None  # the supervisor owns it
-        errors = [] if exc is None else [exc]
-        callbacks = extras.callbacks
+            try:
+                supervisor(self)
+            except BaseException as e:  # a bug in the supervisor: reported below
+                errors.append(e)
+        elif exc is not None:
+            errors.append(exc)
+        extras = self._extras
+        callbacks = None if extras is None else extras.callbacks
         if callbacks is not None:
+            assert extras is not None
             extras.callbacks = None
             for cb in callbacks:
                 try:
@@ -827,7 +844,7 @@ def start(
         # The common case, without the cost of calling Task.__init__.
         task = _new_task(Task)
         task._coro = aw
-        task._cancel_req = task._extras = None
+        task._cancel_req = task._extras = task._sup = None
         if exception_handler is not None:
             task._more().handler = _check_handler(exception_handler)
     elif isinstance(aw, Task):
@@ -930,7 +947,9 @@ def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None
     and takes over any exception that escapes the coroutine: it is neither
     passed to an exception handler nor raised to whoever resumed the task.
     Read it with :meth:`Task.exception`. This is how nurseries collect their
-    children's failures.
+    children's failures. If the supervisor itself raises, the done callbacks
+    still run, and its exception goes where an exception of an unsupervised
+    task would: to the exception handler, else to whoever resumed the task.
 
     :raises InvalidStateError: the task has ended or already has a supervisor.
     :raises TypeError: *on_end* is not callable.
@@ -939,10 +958,9 @@ def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None
         raise TypeError(f"supervise() needs a callable, got {type(on_end).__name__}")
     if task._st >= _FINISHED:
         raise InvalidStateError(f"{task!r} has already ended")
-    extras = task._more()
-    if extras.supervisor is not None:
+    if task._sup is not None:
         raise InvalidStateError(f"{task!r} already has a supervisor")
-    extras.supervisor = on_end
+    task._sup = on_end
 
 
 def _make_dummy() -> Task[Any]:
