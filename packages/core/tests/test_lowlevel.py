@@ -1,13 +1,22 @@
-"""The low-level API: suspend, supervise, the limit constant."""
+"""The low-level API: suspend, supervise, supervised_task, the limit constant."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Generator
 from typing import Any
 
 import pytest
 
-from gearwork.core import InvalidStateError, Task, TaskState, sleep_forever, start
-from gearwork.core.lowlevel import RESUME_DEPTH_LIMIT, supervise, suspend
+from gearwork.core import (
+    InvalidStateError,
+    Task,
+    TaskState,
+    set_default_exception_handler,
+    sleep_forever,
+    start,
+)
+from gearwork.core.lowlevel import RESUME_DEPTH_LIMIT, supervise, supervised_task, suspend
 
 
 class Boom(Exception):
@@ -116,3 +125,101 @@ def test_hooks_do_not_run_inside_the_handling_of_the_tasks_ending(ending: str) -
     else:
         waiting.pop().step()
     assert seen == [None, None]
+
+
+# -- supervised_task ----------------------------------------------------------------------
+
+
+def test_supervised_task_makes_a_task_that_waits_to_be_started() -> None:
+    ended: list[Task[Any]] = []
+    waiting: list[Task[Any]] = []
+    task: Task[None] = supervised_task(fails(waiting), ended.append)
+    assert task.state is TaskState.CREATED
+    assert waiting == []
+    assert start(task) is task
+    assert waiting == [task]
+    waiting.pop().step()  # does not raise: the supervisor owns the error
+    assert ended == [task]
+    assert isinstance(task.exception(), Boom)
+
+
+def test_supervised_task_is_supervise_on_a_new_task() -> None:
+    task = supervised_task(sleep_forever(), lambda t: None)
+    with pytest.raises(InvalidStateError, match="already has a supervisor"):
+        supervise(task, lambda t: None)
+    task.cancel()
+    assert task.cancelled
+
+
+def test_supervised_task_accepts_any_awaitable() -> None:
+    class Ready:
+        def __await__(self) -> Generator[Any, Any, str]:
+            yield from ()  # ready at once: never suspends
+            return "ready"
+
+    ended: list[Task[Any]] = []
+    task = start(supervised_task(Ready(), ended.append))
+    assert task.result == "ready"
+    assert ended == [task]
+
+
+def test_supervised_task_refuses_a_task_and_points_to_supervise() -> None:
+    task = Task(sleep_forever())
+    with pytest.raises(TypeError, match=r"got a Task; use supervise\(\) for a Task"):
+        supervised_task(task, lambda t: None)  # type: ignore[arg-type]
+    task.cancel()
+
+
+@pytest.mark.parametrize(
+    ("aw", "on_end", "message"),
+    [
+        (42, lambda t: None, "supervised_task() needs an awaitable, got int"),
+        (None, print, "supervised_task() needs an awaitable, got NoneType"),
+        ("coroutine", "not callable", "supervised_task() needs a callable, got str"),
+    ],
+)
+def test_supervised_task_names_what_is_wrong(aw: Any, on_end: Any, message: str) -> None:
+    if aw == "coroutine":
+        aw = sleep_forever()
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        supervised_task(aw, on_end)
+    if isinstance(aw, Generator):
+        aw.close()
+
+
+# -- a supervisor that raises, on every way a task can end --------------------------------
+
+
+async def finishes_after_a_step(waiting: list[Task[Any]]) -> str:
+    await suspend(waiting.append)
+    return "done"
+
+
+def _bad_supervisor(task: Task[Any]) -> None:
+    raise Boom("supervisor bug")
+
+
+@pytest.mark.parametrize("ending", ["finishes after a step", "fails after a step", "cancelled"])
+def test_a_supervisor_error_reaches_whoever_resumed_the_task(ending: str) -> None:
+    waiting: list[Task[Any]] = []
+    body = fails(waiting) if ending == "fails after a step" else finishes_after_a_step(waiting)
+    task = start(supervised_task(body, _bad_supervisor))
+    end = task.cancel if ending == "cancelled" else waiting.pop().step
+    with pytest.raises(Boom, match="supervisor bug"):
+        end()
+    assert task.done()
+
+
+@pytest.mark.parametrize("ending", ["finishes after a step", "fails after a step", "cancelled"])
+def test_a_supervisor_error_goes_to_the_default_handler_when_there_is_one(ending: str) -> None:
+    handled: list[tuple[Task[Any], BaseException]] = []
+    waiting: list[Task[Any]] = []
+    body = fails(waiting) if ending == "fails after a step" else finishes_after_a_step(waiting)
+    task = start(supervised_task(body, _bad_supervisor))
+    previous = set_default_exception_handler(lambda t, exc: handled.append((t, exc)))
+    end = task.cancel if ending == "cancelled" else waiting.pop().step
+    try:
+        end()  # does not raise: the handler takes it
+    finally:
+        set_default_exception_handler(previous)
+    assert [(t, str(exc)) for t, exc in handled] == [(task, "supervisor bug")]

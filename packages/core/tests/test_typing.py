@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gearwork.core import Task, current_task, sleep_forever, start
-from gearwork.core.lowlevel import Resumption, suspend
+from gearwork.core.lowlevel import Resumption, supervised_task, suspend
 
 if TYPE_CHECKING:
     from typing_extensions import assert_type
@@ -57,3 +57,9 @@ def test_task_is_covariant() -> None:
     assert task.finished
     sleeper = start(sleep_forever())
     sleeper.cancel()
+
+
+def test_supervised_task_keeps_the_type_of_its_awaitable() -> None:
+    task = supervised_task(give_int(), lambda t: None)
+    assert_type(task, Task[int])
+    assert start(task).result == 1

@@ -59,6 +59,7 @@ __all__ = (
     "sleep_forever",
     "start",
     "supervise",
+    "supervised_task",
     "suspend",
 )
 
@@ -549,6 +550,28 @@ class Task(Generic[T_co]):
         # Handled outside the except block, so that what runs next (hooks, other
         # tasks) does not see this exception as the one "being handled".
         rt.depth = depth
+        if type(error) is StopIteration and self._st == _RUNNING:
+            # The coroutine returned: the common ending, inlined.
+            self._st = _FINISHED
+            self._result = error.value
+            self._exc = None
+            del error
+            supervisor = self._sup
+            if self._extras is not None:
+                self._run_hooks(None)
+            elif supervisor is not None:
+                # A child task's ending: _run_hooks' fast path, inlined.
+                self._sup = None
+                try:
+                    supervisor(self)
+                    return
+                except BaseException as e:
+                    error = e  # a bug in the supervisor: reported like the task's own
+                try:
+                    self._report(error)
+                finally:
+                    del error
+            return
         try:
             self._after_error(error)
         finally:
@@ -630,12 +653,16 @@ class Task(Generic[T_co]):
     def _after_error(self, e: BaseException) -> None:
         """Finish a fast step that raised *e*."""
         st = self._st
-        if st == _SUSPENDED:
+        if st == _RUNNING and type(e) is StopIteration:  # the common ending
+            self._st = _FINISHED
+            self._result = e.value
+            self._exc = None
+            if self._sup is not None or self._extras is not None:
+                self._run_hooks(None)
+        elif st == _SUSPENDED:
             self._run(None, e)  # the registrar raised: raise it at the await
         elif st != _RUNNING:
             raise e  # a nested resumption of this task failed and already ended it
-        elif type(e) is StopIteration:
-            self._end(_FINISHED, e.value, None)
         elif isinstance(e, (Cancelled, GeneratorExit)):
             self._end(_CANCELLED, None, None)
         else:
@@ -737,19 +764,30 @@ class Task(Generic[T_co]):
         Each hook is dropped before it is called, so a finished task does not keep
         its supervisor's owner (a nursery, say) alive.
         """
-        errors: list[BaseException] = []
+        extras = self._extras
+        callbacks = None if extras is None else extras.callbacks
         supervisor = self._sup
         if supervisor is not None:
             self._sup = None
-            exc = None  # the supervisor owns it
+            if callbacks is None:  # the common case of a child task
+                try:
+                    supervisor(self)
+                    return
+                except BaseException as e:
+                    error = e  # a bug in the supervisor: reported like the task's own
+                try:
+                    self._report(error)
+                finally:
+                    del error  # no cycle through this frame
+                return
+        errors: list[BaseException] = []
+        if supervisor is not None:
             try:
-                supervisor(self)
+                supervisor(self)  # it owns *exc*
             except BaseException as e:  # a bug in the supervisor: reported below
                 errors.append(e)
         elif exc is not None:
             errors.append(exc)
-        extras = self._extras
-        callbacks = None if extras is None else extras.callbacks
         if callbacks is not None:
             assert extras is not None
             extras.callbacks = None
@@ -864,10 +902,36 @@ def start(
         coro = _as_coroutine(aw, "start()")
         task = Task(coro, name=name, context=context, exception_handler=exception_handler)
     try:
-        task._rt = _thread_state.runtime
+        rt = task._rt = _thread_state.runtime
     except AttributeError:
-        task._rt = _new_runtime()
-    task._run(None, None)
+        rt = task._rt = _new_runtime()
+    depth = rt.depth
+    if depth >= _DRAINER:
+        task._run(None, None)
+        return task
+    # The first send and registration, inlined as in Task.step.
+    rt.depth = depth + 1
+    task._st = _RUNNING
+    try:
+        f = task._coro.send(None)
+        task._st = _SUSPENDED
+        f(task)
+    except BaseException as e:
+        error = e
+    else:
+        rt.depth = depth
+        if (
+            task._cancel_req is not None
+            and task._st == _SUSPENDED
+            and (task._extras is None or not task._extras.shield)
+        ):
+            task._run(None, task._make_cancelled())
+        return task
+    rt.depth = depth
+    try:
+        task._after_error(error)
+    finally:
+        del error  # no cycle through this frame (see Task.step)
     return task
 
 
@@ -961,6 +1025,42 @@ def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None
     if task._sup is not None:
         raise InvalidStateError(f"{task!r} already has a supervisor")
     task._sup = on_end
+
+
+def supervised_task(aw: Awaitable[T], on_end: Callable[[Task[Any]], object], /) -> Task[T]:
+    """Wrap *aw* in a new task, not started yet, with ``on_end(task)`` as its supervisor.
+
+    The same as ``task = Task(aw)`` followed by ``supervise(task, on_end)``,
+    in one cheaper call: what a nursery does for each child it starts. Start
+    the task with :func:`start`.
+
+    :raises TypeError: *aw* is not awaitable (a :class:`Task` is refused too:
+        supervise it with :func:`supervise`), or *on_end* is not callable.
+
+    >>> ended = []
+    >>> async def child():
+    ...     raise ValueError("kept by the supervisor")
+    >>> task = supervised_task(child(), ended.append)
+    >>> start(task) is task
+    True
+    >>> ended == [task], task.exception()
+    (True, ValueError('kept by the supervisor'))
+    """
+    if not callable(on_end):
+        raise TypeError(f"supervised_task() needs a callable, got {type(on_end).__name__}")
+    if type(aw) is _CoroutineType:
+        task = _new_task(Task)
+        task._coro = aw
+        task._st = _CREATED
+        task._cancel_req = task._extras = None
+    else:
+        if isinstance(aw, Task):
+            raise TypeError(
+                "supervised_task() needs an awaitable, got a Task; use supervise() for a Task"
+            )
+        task = Task(_as_coroutine(aw, "supervised_task()"))
+    task._sup = on_end
+    return task
 
 
 def _make_dummy() -> Task[Any]:

@@ -64,6 +64,7 @@ from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
 from ._task import supervise as supervise
+from ._task import supervised_task as supervised_task
 from ._task import suspend as suspend
 
 __all__ = (
@@ -74,5 +75,6 @@ __all__ = (
     "Resumption",
     "checkpoint_if_cancelled",
     "supervise",
+    "supervised_task",
     "suspend",
 )
