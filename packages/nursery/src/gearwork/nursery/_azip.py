@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, TypeVar, final, overload
 
-from gearwork.core import Task
-
-from ._wait import _gather_tasks, _Zip, _ZipLongest
+from ._wait import _gather, _Zip, _ZipLongest
 
 __all__ = ("azip", "azip_longest")
 
@@ -53,15 +51,19 @@ class _AZip:
         live = [iterator for iterator in iterators if iterator is not None]
         if not live:
             raise StopAsyncIteration
-        children = tuple([Task(_anext(iterator)) for iterator in live])
+        steps = tuple([_anext(iterator) for iterator in live])
         if not self._longest:
-            await _gather_tasks(_Zip, children)
+            gather: _Zip = _gather(_Zip, steps, "azip()")
+            await gather
+            children = gather._children
             if all(child.finished for child in children):
                 return tuple([child.result for child in children])
             # One of them is exhausted (the others were cancelled): so is the zip.
             iterators.clear()
             raise StopAsyncIteration
-        await _gather_tasks(_ZipLongest, children)
+        gather = _gather(_ZipLongest, steps, "azip_longest()")
+        await gather
+        children = gather._children
         values: list[Any] = []
         results = iter(children)
         ended = 0

@@ -38,6 +38,7 @@ from gearwork.core.lowlevel import (
     Resumption,
     checkpoint_if_cancelled,
     supervise,
+    supervised_task,
 )
 
 from ._common import close_coroutines, group, park, resume_at_once, to_task
@@ -332,8 +333,11 @@ class Nursery(_Block):
             raise TypeError(f"Nursery.start() daemon must be a bool, got {type(daemon).__name__}")
         if self._closed:
             return self._start_closed(aw)
-        task = Task(aw) if type(aw) is _CoroutineType else to_task(aw, "Nursery.start() argument")
-        supervise(task, self._child_ended)
+        if type(aw) is _CoroutineType:
+            task = supervised_task(aw, self._child_ended)
+        else:
+            task = to_task(aw, "Nursery.start() argument")
+            supervise(task, self._child_ended)
         self._children[task] = daemon
         if not daemon:
             self._n_main += 1

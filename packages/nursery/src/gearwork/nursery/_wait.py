@@ -2,14 +2,15 @@
 
 How it works
 ------------
-One :class:`_Gather` per call supervises every child (``lowlevel.supervise``
-with one bound method shared by all children), so a failing child hands its
-exception to the gather instead of to whoever resumed it. The children start
-while the parent is still running; the parent then suspends on a registrar
-that only records which task it is, and the supervisor of the last child to
-end resumes it. Nothing is allocated per child beyond what gearwork-core
-needs for a supervised task, and a call whose children all end during
-their start never suspends.
+One :class:`_Gather` per call supervises every child (made by
+``lowlevel.supervised_task``, or given ``lowlevel.supervise`` for a Task
+argument, with one bound method shared by all children), so a failing child
+hands its exception to the gather instead of to whoever resumed it. The
+children start when the call is awaited, while the parent is still running;
+the parent then suspends on a registrar that only records which task it is,
+and the supervisor of the last child to end resumes it. Nothing is
+allocated per child beyond what gearwork-core needs for a supervised task,
+and a call whose children all end during their start never suspends.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, final, overload
 
 from gearwork.core import Cancelled, InvalidStateError, Task, TaskState, start
-from gearwork.core.lowlevel import CancelShield, Registrar, Resumption, supervise, suspend
+from gearwork.core.lowlevel import (
+    CancelShield,
+    Registrar,
+    Resumption,
+    supervise,
+    supervised_task,
+    suspend,
+)
 
 from ._common import close_coroutines, group, to_task, to_tasks
 
@@ -114,15 +122,6 @@ class _Gather:
         self._left = len(children)
         if not children:
             return children
-        self._parent = self._errors = None
-        self._stopped = False
-        on_end = self._child_ended
-        try:
-            for child in children:
-                supervise(child, on_end)
-        except BaseException:
-            self._abandon()
-            raise
         try:
             for child in children:
                 if self._stopped:
@@ -258,10 +257,36 @@ _G = TypeVar("_G", bound=_Gather)
 _new = object.__new__
 
 
-def _gather_tasks(cls: type[_G], children: tuple[Task[Any], ...]) -> _G:
+def _gather(cls: type[_G], aws: tuple[object, ...], who: str) -> _G:
+    """A gather whose children are tasks made of *aws*, supervised by it, not started.
+
+    :raises TypeError: an argument is neither an awaitable nor a Task.
+    :raises InvalidStateError: a Task argument has started, is given twice, or
+        already has a supervisor; then every child is cancelled before it runs.
+    """
     gather = _new(cls)
-    gather._children = children
-    gather._left = -1
+    gather._left = -1  # not awaited yet
+    gather._parent = gather._errors = None
+    gather._stopped = False
+    on_end = gather._child_ended
+    tasks: list[Task[Any]] = []
+    append = tasks.append
+    for aw in aws:
+        if type(aw) is not _CoroutineType:
+            break
+        append(supervised_task(aw, on_end))
+    else:  # the common case: coroutines only
+        gather._children = tuple(tasks)
+        return gather
+    # Tasks or other awaitables among the arguments: check them all first.
+    children = gather._children = to_tasks(aws, who)
+    try:
+        for child in children:
+            supervise(child, on_end)
+    except BaseException:
+        gather._left = len(children)  # the cancelled children count down; nobody is resumed
+        gather._abandon()
+        raise
     return gather
 
 
@@ -319,8 +344,8 @@ def wait_all(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
 
     :raises TypeError: an argument is neither an awaitable nor a Task (the
         message gives its position); no child is started then.
-    :raises InvalidStateError: a Task argument has already started, or is
-        given twice.
+    :raises InvalidStateError: a Task argument has already started, is
+        given twice, or already has a supervisor.
 
     >>> from gearwork.core import Task, sleep_forever, start
     >>> async def main(a, b):
@@ -335,13 +360,7 @@ def wait_all(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     >>> task.result
     [(('left',), {}), (('right',), {})]
     """
-    gather = _new(_WaitAll)
-    gather._left = -1  # not awaited yet
-    try:  # the common case, awaitables only; Task() refuses anything else with TypeError
-        gather._children = tuple(map(Task, aws))  # type: ignore[arg-type]
-    except TypeError:
-        gather._children = to_tasks(aws, "wait_all()")
-    return gather
+    return _gather(_WaitAll, aws, "wait_all()")
 
 
 @overload
@@ -397,8 +416,8 @@ def wait_any(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
 
     :raises TypeError: an argument is neither an awaitable nor a Task (the
         message gives its position); no child is started then.
-    :raises InvalidStateError: a Task argument has already started, or is
-        given twice.
+    :raises InvalidStateError: a Task argument has already started, is
+        given twice, or already has a supervisor.
 
     >>> from gearwork.core import Task, sleep_forever, start
     >>> async def main(a, b):
@@ -410,13 +429,7 @@ def wait_any(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     >>> task.result
     ['CANCELLED', 'FINISHED']
     """
-    gather = _new(_WaitAny)
-    gather._left = -1  # not awaited yet
-    try:  # the common case, awaitables only; Task() refuses anything else with TypeError
-        gather._children = tuple(map(Task, aws))  # type: ignore[arg-type]
-    except TypeError:
-        gather._children = to_tasks(aws, "wait_any()")
-    return gather
+    return _gather(_WaitAny, aws, "wait_any()")
 
 
 # -- wait(): the asyncio-style, unstructured form ---------------------------------------
