@@ -1,12 +1,16 @@
 """Run gearwork's benchmarks side by side with its peers: ``nox -s bench``.
 
-Usage: ``python benchmarks/run.py [-k SUBSTRING] [--rounds N] [--budget SECONDS]``
+Usage: ``python benchmarks/run.py [-k SUBSTRING] [--processes N] [--rounds N] [--budget SECONDS]``
 
 Every ``bench_*.py`` module next to this file contributes cases (see
-``harness.py``). Cases of one scenario run interleaved in this one process;
-the table gives each library's best time per operation and gearwork's ratio
-to the reference library of each target. Ratios, not absolute times, are the
-result: they hold across machines far better than nanoseconds do.
+``harness.py``). Cases of one scenario run interleaved in one process, each
+library's best round kept; that is repeated in ``--processes`` fresh
+processes, because a process's own layout (hash seed, memory addresses) moves
+a library's speed by several percent for the whole life of the process, and
+interleaving cannot see that. The table gives each library's median time per
+operation over the processes and gearwork's median ratio to each peer; the
+targets also give the lowest and highest ratio seen. Ratios, not absolute
+times, are the result: they hold across machines far better than nanoseconds.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import platform
+import statistics
+import subprocess
 import sys
 from collections import defaultdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -61,59 +69,102 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:,.1f} {unit}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-k", dest="pattern", default="", help="only scenarios containing this")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per scenario")
-    parser.add_argument("--budget", type=float, default=0.02, help="seconds per timing")
-    args = parser.parse_args()
-
-    cases, mem_cases, targets = _load()
+def _worker(pattern: str, rounds: int, budget: float) -> list[dict[str, Any]]:
+    """Measure every selected scenario in this process; one dict per scenario."""
+    cases, mem_cases, _ = _load()
     by_scenario: dict[str, list[Case]] = defaultdict(list)
     for case in cases:
-        if args.pattern in case.scenario:
+        if pattern in case.scenario:
             by_scenario[case.scenario].append(case)
     mem_by_scenario: dict[str, list[MemoryCase]] = defaultdict(list)
     for mem_case in mem_cases:
-        if args.pattern in mem_case.scenario:
+        if pattern in mem_case.scenario:
             mem_by_scenario[mem_case.scenario].append(mem_case)
+    results = [measure(group, rounds=rounds, budget=budget) for group in by_scenario.values()]
+    results += [measure_memory(group) for group in mem_by_scenario.values()]
+    return [{"scenario": r.scenario, "unit": r.unit, "values": r.values} for r in results]
+
+
+def _run_workers(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
+    """Run the measurements in ``args.processes`` fresh processes, one after the other."""
+    runs = []
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", "-k", args.pattern]
+    command += ["--rounds", str(args.rounds), "--budget", str(args.budget)]
+    for _ in range(args.processes):
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        runs.append(json.loads(done.stdout))
+    return runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", dest="pattern", default="", help="only scenarios containing this")
+    parser.add_argument(
+        "--processes", type=int, default=5, help="fresh processes that each measure everything"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per process")
+    parser.add_argument("--budget", type=float, default=0.02, help="seconds per timing")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.processes < 1 or args.rounds < 1 or args.budget <= 0:
+        parser.error("--processes and --rounds need at least 1, --budget a positive time")
+
+    if args.worker:
+        json.dump(_worker(args.pattern, args.rounds, args.budget), sys.stdout)
+        return 0
 
     print(f"Python {platform.python_version()} on {platform.machine()}; {_versions()}")
-    print(f"{args.rounds} interleaved rounds per scenario; best round kept\n")
-    results: dict[str, Result] = {}
-    for scenario, group in by_scenario.items():
-        results[scenario] = measure(group, rounds=args.rounds, budget=args.budget)
-        _print(results[scenario])
-    for scenario, mem_group in mem_by_scenario.items():
-        results[scenario] = measure_memory(mem_group)
-        _print(results[scenario])
+    print(
+        f"{args.processes} processes x {args.rounds} interleaved rounds per scenario; "
+        "best round per process, median over the processes\n"
+    )
+    runs = _run_workers(args)
+    # scenario -> the Result of each process, in the order the first process measured them
+    per_scenario: dict[str, list[Result]] = defaultdict(list)
+    for run in runs:
+        for item in run:
+            result = Result(item["scenario"], item["unit"], item["values"])
+            per_scenario[result.scenario].append(result)
+    if not per_scenario:
+        print(f"no scenario matches {args.pattern!r}")
+        return 1
+    for results in per_scenario.values():
+        _print(results)
 
+    _, _, targets = _load()
     print("\nTargets (gearwork / reference; a ratio below 1 means gearwork is faster):")
     misses = 0
     for target in targets:
-        result = results.get(target.scenario)
-        if result is None:
+        results = per_scenario.get(target.scenario)
+        if results is None:
             continue
-        ratio = result.values[GEARWORK] / result.values[target.reference]
+        ratios = [r.values[GEARWORK] / r.values[target.reference] for r in results]
+        ratio = statistics.median(ratios)
         ok = ratio <= target.max_ratio
         misses += not ok
         verdict = "met" if ok else "MISSED"
+        spread = f"({min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else ""
         print(
-            f"  {target.scenario:<44} {ratio:5.2f}x {target.reference:<18}"
+            f"  {target.scenario:<50} {ratio:5.2f}x {spread:<11} {target.reference:<18}"
             f" target <= {target.max_ratio:.2f}x  {verdict}"
         )
     print(f"\n{misses} target(s) missed" if misses else "\nall targets met")
     return 0
 
 
-def _print(result: Result) -> None:
-    """One line per scenario; each peer shows gearwork's ratio to it."""
-    gw = result.values.get(GEARWORK)
+def _print(results: list[Result]) -> None:
+    """One line per scenario: each library's median, and gearwork's median ratio to each peer."""
+    unit = results[0].unit
+    libraries = list(results[0].values)
+    medians = {lib: statistics.median(r.values[lib] for r in results) for lib in libraries}
     cells = []
-    for lib, value in sorted(result.values.items(), key=lambda kv: kv[1]):
-        ratio = f" [gw {gw / value:.2f}x]" if gw is not None and lib != GEARWORK else ""
-        cells.append(f"{lib} {_fmt(value, result.unit)}{ratio}")
-    print(f"{result.scenario:<44} " + " | ".join(cells))
+    for lib in sorted(libraries, key=medians.__getitem__):
+        cell = f"{lib} {_fmt(medians[lib], unit)}"
+        if lib != GEARWORK and GEARWORK in medians:
+            ratio = statistics.median(r.values[GEARWORK] / r.values[lib] for r in results)
+            cell += f" [gw {ratio:.2f}x]"
+        cells.append(cell)
+    print(f"{results[0].scenario:<50} " + " | ".join(cells))
 
 
 if __name__ == "__main__":

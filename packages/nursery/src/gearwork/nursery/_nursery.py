@@ -278,10 +278,9 @@ class Nursery(_Block):
     def _child_ended(self, task: Task[Any], /) -> None:
         if not self._children.pop(task):
             self._n_main -= 1
-        if not task.finished:
-            exc = task.exception()
-            if exc is not None:
-                self._failed(exc)
+        exc = task.exception()  # None if it finished or was cancelled
+        if exc is not None:
+            self._failed(exc)
         waiting = self._waiting
         if waiting and not (
             self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._closed
