@@ -8,6 +8,10 @@ Scenarios:
     ``asyncio.Event`` that the waiter clears.
 ``sync: exclusive event ping (1 waiter)``
     the same with ``ExclusiveEvent`` (gearwork and asyncgui).
+``sync: ExclusiveBox vs Box (gearwork)``
+    one task loops on ``await box.get()`` then ``box.clear()``; the operation
+    is ``box.put(1)``. gearwork only (asyncgui's Box has no exclusive form):
+    shows what the exclusive variant saves.
 ``sync: event ping with an argument``
     the event ping, firing ``event.fire(1)``: the common GUI case of a
     callback that passes the widget or the event object.
@@ -106,6 +110,26 @@ def gw_exclusive_ping() -> Callable[[], object]:
 
 def ag_exclusive_ping() -> Callable[[], object]:
     return _ping(asyncgui.ExclusiveEvent(), asyncgui.start).fire  # type: ignore[no-any-return]
+
+
+def _box_ping(box: Any) -> Callable[[], object]:
+    async def getter() -> None:
+        get, clear = box.get, box.clear
+        while True:
+            await get()
+            clear()
+
+    gw.start(getter())
+    put = box.put
+    return lambda: put(1)
+
+
+def gw_box_ping() -> Callable[[], object]:
+    return _box_ping(gws.Box())
+
+
+def gw_exclusive_box_ping() -> Callable[[], object]:
+    return _box_ping(gws.ExclusiveBox())
 
 
 def gw_event_ping_arg() -> Callable[[], object]:
@@ -333,6 +357,8 @@ CASES = [
     # gearwork against itself: what exclusivity buys (the ratio is ExclusiveEvent / Event).
     Case("sync: ExclusiveEvent vs Event (gearwork)", "gearwork", gw_exclusive_ping),
     Case("sync: ExclusiveEvent vs Event (gearwork)", "gearwork Event", gw_event_ping),
+    Case("sync: ExclusiveBox vs Box (gearwork)", "gearwork", gw_exclusive_box_ping),
+    Case("sync: ExclusiveBox vs Box (gearwork)", "gearwork Box", gw_box_ping),
     Case("sync: event ping with an argument", "gearwork", gw_event_ping_arg),
     Case("sync: event ping with an argument", "asyncgui", ag_event_ping_arg),
     Case("sync: broadcast to 1,000 waiters (per woken task)", "gearwork", gw_broadcast, WAITERS),

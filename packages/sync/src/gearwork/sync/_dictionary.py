@@ -77,7 +77,9 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
     __module__ = "gearwork.sync"
 
     _data: dict[K, V]
-    _waiting: dict[K, list[_KeyWaiter]]
+    # key -> its waiters in waiting order (an insertion-ordered dict with None values, so
+    # that a cancelled waiter leaves in O(1)); a key without waiters has no entry.
+    _waiting: dict[K, dict[_KeyWaiter, None]]
 
     def __init__(self, /, *args: Any, **kwargs: Any) -> None:
         self._data = dict(*args, **kwargs)
@@ -111,14 +113,15 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
 
     # -- waiting -----------------------------------------------------------------
 
-    def _hand_out(self, key: K, value: V, waiters: list[_KeyWaiter]) -> None:
-        count = 0
+    def _hand_out(self, key: K, value: V, waiters: dict[_KeyWaiter, None]) -> None:
+        # The waiters up to the first that pops, in waiting order: they all get *value*.
+        chosen: list[_KeyWaiter] = []
         for waiter in waiters:
-            count += 1
+            chosen.append(waiter)
             if waiter.pops:
                 break
-        chosen = waiters[:count]
-        del waiters[:count]
+        for waiter in chosen:
+            del waiters[waiter]
         if not waiters:
             del self._waiting[key]
         popped = chosen[-1].pops
@@ -143,27 +146,27 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
 
     def _wait(self, key: K, pops: bool) -> Generator[Registrar, Resumption, V]:
         waiter = _KeyWaiter(pops)
-        # Bound before joining the list: nothing allocates between joining and the yield,
+        # Bound before joining the dict: nothing allocates between joining and the yield,
         # so no garbage collection (with finalizers that may set this key) runs while the
         # waiter has no task yet.
         register = waiter.register
         waiting = self._waiting
         waiters = waiting.get(key)
         if waiters is None:
-            waiters = waiting[key] = []
-        waiters.append(waiter)
+            waiters = waiting[key] = {}
+        waiters[waiter] = None
         try:
             return (yield register)[0][0]  # type: ignore[no-any-return]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
-            # Still waiting, chosen and not woken yet (then it is out of the list), or
+            # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.
             waiter.task = None
             current = waiting.get(key)
-            if current is not None and waiter in current:
-                current.remove(waiter)
+            if current is not None:
+                current.pop(waiter, None)
                 if not current:
                     del waiting[key]
             raise

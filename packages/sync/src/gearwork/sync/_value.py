@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import types
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -104,11 +103,13 @@ class AsyncValue(Generic[T]):
     __module__ = "gearwork.sync"
 
     _value: T
-    _waiters: list[_Waiter]
+    # Waiting order, as an insertion-ordered dict with ``None`` values: a cancelled
+    # waiter leaves it in O(1), wherever it is.
+    _waiters: dict[_Waiter, None]
 
     def __init__(self, value: T) -> None:
         self._value = value
-        self._waiters = []
+        self._waiters = {}
 
     @property
     def value(self) -> T:
@@ -137,14 +138,14 @@ class AsyncValue(Generic[T]):
         # Decide who wakes before waking anyone: a woken task may assign again. The
         # predicates are user code, and may start or cancel waiting tasks, or assign,
         # while they run; so may finalizers, which up to Python 3.11 run inside any
-        # allocation that sets off a garbage collection. So the lists are allocated
-        # first; then the waiters are taken out with no allocation in between, so that
-        # the list does not change under the loop; tasks that begin waiting meanwhile
-        # go to a fresh list, and are kept after the others at the end; a waiter
-        # cancelled meanwhile has no task any more and is left out.
-        fresh: list[_Waiter] = []
+        # allocation that sets off a garbage collection. So the containers are
+        # allocated first; then the waiters are taken out with no allocation in between,
+        # so that the dict does not change under the loop; tasks that begin waiting
+        # meanwhile go to a fresh dict, and are kept after the others at the end; a
+        # waiter cancelled meanwhile has no task any more and is left out.
+        fresh: dict[_Waiter, None] = {}
         chosen: list[tuple[_Waiter, BaseException | None]] = []
-        keep: list[_Waiter] = []
+        keep: dict[_Waiter, None] = {}
         old = self._value  # a finalizer may have assigned it during the allocations
         if old == value:
             return
@@ -162,10 +163,10 @@ class AsyncValue(Generic[T]):
             if met:
                 chosen.append((waiter, None))
             elif waiter.task is not None:  # its own predicate may have cancelled it
-                keep.append(waiter)
-        # Whatever list is current now (the fresh one, or the one a nested assignment put
+                keep[waiter] = None
+        # Whatever dict is current now (the fresh one, or the one a nested assignment put
         # in its place) holds the waiters that began waiting meanwhile: after the others.
-        keep += self._waiters
+        keep.update(self._waiters)
         # A kept waiter cancelled by a later predicate stays here, without a task, until
         # the next assignment passes over it; it is not counted as waiting meanwhile.
         self._waiters = keep
@@ -191,19 +192,21 @@ class AsyncValue(Generic[T]):
         self, predicate: Callable[..., object], transition: bool
     ) -> Generator[Registrar, Resumption, Resumption]:
         waiter = _Waiter(predicate, transition)
-        register = waiter.register  # bound before joining the list: see the value setter
-        self._waiters.append(waiter)
+        register = waiter.register  # bound before joining the dict: see the value setter
+        self._waiters[waiter] = None
         try:
             return (yield register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
-            # Still waiting, chosen and not woken yet (then it is out of the list), or
+            # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.
             waiter.task = None
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
+            waiters = self._waiters
+            waiters.pop(waiter, None)
+            if not waiters:
+                self._waiters = {}  # a dict keeps the size it grew to: start afresh
             raise
 
     @types.coroutine
