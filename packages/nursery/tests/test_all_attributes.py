@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from importlib import metadata
 
 import gearwork.nursery as nursery
 
@@ -54,7 +55,7 @@ def test_public_classes_say_they_live_in_gearwork_nursery() -> None:
 
 def test_the_version_is_the_one_of_the_distribution() -> None:
     about = importlib.import_module("gearwork.nursery.__about__")
-    assert nursery.__version__ == about.__version__ == "1.0.0"
+    assert nursery.__version__ == about.__version__ == metadata.version("gearwork-nursery")
 
 
 def test_gearwork_is_a_namespace_package() -> None:

@@ -60,8 +60,10 @@ def test_every_module_has_a_tuple_all_naming_only_existing_objects(module: str) 
         assert hasattr(mod, name), f"{module}.{name}"
 
 
-def test_the_version_is_a_string() -> None:
-    assert gearwork.sync.__version__ == "1.0.0"
+def test_the_version_is_the_one_the_distribution_was_built_with() -> None:
+    from importlib.metadata import version
+
+    assert gearwork.sync.__version__ == version("gearwork-sync")
 
 
 def test_gearwork_stays_a_namespace_package() -> None:
