@@ -1,4 +1,4 @@
-"""The low-level API: suspend, supervise, supervised_task, the limit constant."""
+"""The low-level API: suspend, supervise, supervised_task, start_each, the limit constant."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from gearwork.core import (
     sleep_forever,
     start,
 )
-from gearwork.core.lowlevel import RESUME_DEPTH_LIMIT, supervise, supervised_task, suspend
+from gearwork.core.lowlevel import (
+    RESUME_DEPTH_LIMIT,
+    start_each,
+    supervise,
+    supervised_task,
+    suspend,
+)
 
 
 class Boom(Exception):
@@ -223,3 +229,143 @@ def test_a_supervisor_error_goes_to_the_default_handler_when_there_is_one(ending
     finally:
         set_default_exception_handler(previous)
     assert [(t, str(exc)) for t, exc in handled] == [(task, "supervisor bug")]
+
+
+# -- start_each ---------------------------------------------------------------------------
+
+
+async def logs_then_waits(log: list[str], name: str, waiting: list[Task[Any]]) -> str:
+    log.append(f"{name} runs")
+    await suspend(waiting.append)
+    log.append(f"{name} resumed")
+    return name
+
+
+def test_start_each_starts_the_tasks_in_order_each_until_it_suspends() -> None:
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+    tasks = [Task(logs_then_waits(log, name, waiting)) for name in "abc"]
+    start_each(tasks)
+    assert log == ["a runs", "b runs", "c runs"]
+    assert waiting == tasks
+    assert all(task.state is TaskState.STARTED for task in tasks)
+    for task in tasks:
+        task.step()
+    assert [task.result for task in tasks] == ["a", "b", "c"]
+
+
+def test_start_each_takes_any_iterable_and_an_empty_one() -> None:
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+    start_each(())
+    start_each(iter([]))
+    tasks = (Task(logs_then_waits(log, name, waiting)) for name in "ab")
+    start_each(tasks)
+    assert log == ["a runs", "b runs"]
+    for task in waiting:
+        task.cancel()
+
+
+def test_start_each_skips_a_task_that_an_earlier_one_cancelled_before_its_turn() -> None:
+    # The nursery case: the first child fails at once and its supervisor cancels the
+    # siblings; the ones not started yet never run.
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+
+    async def fails_at_once() -> None:
+        raise Boom("first child")
+
+    siblings = [Task(logs_then_waits(log, name, waiting)) for name in "bc"]
+
+    def cancel_siblings(task: Task[Any]) -> None:
+        log.append(f"supervisor sees {task.exception()!r}")
+        for sibling in siblings:
+            sibling.cancel()
+
+    first = supervised_task(fails_at_once(), cancel_siblings)
+    start_each([first, *siblings])
+    assert log == ["supervisor sees Boom('first child')"]
+    assert [task.state for task in siblings] == [TaskState.CANCELLED] * 2
+    assert waiting == []
+
+
+def test_start_each_leaves_a_task_that_someone_else_started_as_it_is() -> None:
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+    second = Task(logs_then_waits(log, "b", waiting))
+
+    async def starts_the_second() -> None:
+        log.append("a runs")
+        start(second)
+        await suspend(waiting.append)
+
+    first = Task(starts_the_second())
+    start_each([first, second])
+    assert log == ["a runs", "b runs"]  # b ran once, not twice
+    assert waiting == [second, first]
+    for task in waiting:
+        task.cancel()
+
+
+def test_start_each_lets_an_error_out_and_leaves_the_rest_unstarted() -> None:
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+
+    async def fails_at_once() -> None:
+        raise Boom("unsupervised")
+
+    first = Task(logs_then_waits(log, "a", waiting))
+    failing = Task(fails_at_once())
+    last = Task(logs_then_waits(log, "c", waiting))
+    with pytest.raises(Boom, match="unsupervised"):
+        start_each([first, failing, last])
+    assert failing.state is TaskState.CANCELLED
+    assert last.state is TaskState.CREATED
+    assert log == ["a runs"]
+    first.cancel()
+    last.cancel()
+
+
+def test_start_each_runs_finishing_tasks_and_their_supervisors() -> None:
+    ended: list[Task[Any]] = []
+
+    async def value(n: int) -> int:
+        return n
+
+    tasks = [supervised_task(value(n), ended.append) for n in range(3)]
+    start_each(tasks)
+    assert ended == tasks
+    assert [task.result for task in tasks] == [0, 1, 2]
+
+
+def test_start_each_refuses_what_is_not_a_task_after_starting_the_tasks_before_it() -> None:
+    log: list[str] = []
+    waiting: list[Task[Any]] = []
+    first = Task(logs_then_waits(log, "a", waiting))
+    coro = sleep_forever()
+    with pytest.raises(TypeError, match=r"^start_each\(\) needs tasks, got generator$"):
+        start_each([first, coro])  # type: ignore[list-item]
+    coro.close()
+    assert log == ["a runs"]
+    first.cancel()
+    with pytest.raises(TypeError):
+        start_each(42)  # type: ignore[arg-type]
+
+
+def test_start_each_nested_past_the_depth_limit_behaves_as_start() -> None:
+    # Each task starts the next one from inside its own start, past RESUME_DEPTH_LIMIT:
+    # as with start(), each start still runs its task at once, to its first suspension.
+    started: list[int] = []
+    waiting: list[Task[Any]] = []
+
+    async def level(n: int) -> None:
+        started.append(n)
+        if n < 3 * RESUME_DEPTH_LIMIT:
+            start_each([Task(level(n + 1))])
+        await suspend(waiting.append)
+
+    start_each([Task(level(0))])
+    assert started == list(range(3 * RESUME_DEPTH_LIMIT + 1))
+    assert len(waiting) == 3 * RESUME_DEPTH_LIMIT + 1
+    for task in waiting:
+        task.cancel()

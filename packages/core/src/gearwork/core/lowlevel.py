@@ -63,6 +63,7 @@ from ._cancel import checkpoint_if_cancelled as checkpoint_if_cancelled
 from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
+from ._task import start_each as start_each
 from ._task import supervise as supervise
 from ._task import supervised_task as supervised_task
 from ._task import suspend as suspend
@@ -74,6 +75,7 @@ __all__ = (
     "Registrar",
     "Resumption",
     "checkpoint_if_cancelled",
+    "start_each",
     "supervise",
     "supervised_task",
     "suspend",

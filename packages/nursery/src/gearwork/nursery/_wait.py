@@ -6,9 +6,10 @@ One :class:`_Gather` per call supervises every child (made by
 ``lowlevel.supervised_task``, or given ``lowlevel.supervise`` for a Task
 argument, with one bound method shared by all children), so a failing child
 hands its exception to the gather instead of to whoever resumed it. The
-children start when the call is awaited, while the parent is still running;
-the parent then suspends on a registrar that only records which task it is,
-and the supervisor of the last child to end resumes it. Nothing is
+children start when the call is awaited, while the parent is still running,
+all through one ``lowlevel.start_each`` call; the parent then suspends on a
+registrar that only records which task it is, and the supervisor of the
+last child to end resumes it. Nothing is
 allocated per child beyond what gearwork-core needs for a supervised task,
 and a call whose children all end during their start never suspends.
 """
@@ -25,6 +26,7 @@ from gearwork.core.lowlevel import (
     CancelShield,
     Registrar,
     Resumption,
+    start_each,
     supervise,
     supervised_task,
     suspend,
@@ -123,10 +125,9 @@ class _Gather:
         if not children:
             return children
         try:
-            for child in children:
-                if self._stopped:
-                    break  # decided already: the rest were cancelled before they ran
-                start(child)
+            # A child that ends the wait as it starts cancels the others; those that had
+            # not started are skipped (they never run).
+            start_each(children)
             while self._left:
                 yield self._park
         except BaseException as exc:
