@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,7 +20,13 @@ from gearwork.core import (
     sleep_forever,
     start,
 )
-from gearwork.core.lowlevel import CancelShield, supervise
+from gearwork.core.lowlevel import (
+    CancelShield,
+    checkpoint_if_cancelled,
+    explain_foreign_throw,
+    supervise,
+    suspend,
+)
 
 # Anything but an awaitable or a task.
 junk = st.one_of(
@@ -122,20 +129,120 @@ def test_stepping_an_ended_task_is_a_harmless_no_op() -> None:
     assert task.cancelled
 
 
-def test_awaiting_a_gearwork_awaitable_from_asyncio_fails_loudly() -> None:
+# What a foreign loop throws in at a gearwork awaitable's yield: asyncio's own error, and
+# the one trio throws (imitated by hand: trio is not a test dependency of core).
+FOREIGN_AWAITABLES = [
+    ("gearwork.core.sleep_forever()", sleep_forever),
+    ("gearwork.core.current_task()", current_task),
+    ("gearwork.core.lowlevel.suspend()", lambda: suspend(lambda task: None)),
+    ("gearwork.core.lowlevel.checkpoint_if_cancelled()", checkpoint_if_cancelled),
+]
+
+
+def _foreign_note(exc: BaseException) -> str:
+    notes = [str(note) for note in getattr(exc, "__notes__", ()) if "gearwork task" in note]
+    assert len(notes) == 1, getattr(exc, "__notes__", None)
+    return notes[0]
+
+
+@pytest.mark.parametrize(
+    ("what", "make"), FOREIGN_AWAITABLES, ids=[w for w, _ in FOREIGN_AWAITABLES]
+)
+def test_awaiting_a_gearwork_awaitable_from_asyncio_explains_the_mistake(
+    what: str, make: Callable[[], Awaitable[Any]]
+) -> None:
     async def main() -> None:
+        await make()
+
+    with pytest.raises(RuntimeError, match=r"bad yield") as info:
+        asyncio.run(main())
+    note = _foreign_note(info.value)
+    assert note.startswith(f"{what} was awaited outside a gearwork task")
+    assert "gearwork.core.start" in note
+
+
+@pytest.mark.parametrize(
+    ("what", "make"), FOREIGN_AWAITABLES, ids=[w for w, _ in FOREIGN_AWAITABLES]
+)
+def test_a_trio_like_loop_gets_its_type_error_back_with_the_note(
+    what: str, make: Callable[[], Awaitable[Any]]
+) -> None:
+    async def main() -> None:
+        await make()
+
+    coro = main()
+    yielded = coro.send(None)
+    complaint = TypeError(f"trio.run received unrecognized yield message {yielded!r}")
+    with pytest.raises(TypeError, match="unrecognized yield message") as info:
+        coro.throw(complaint)
+    assert info.value is complaint
+    assert _foreign_note(complaint).startswith(f"{what} was awaited outside a gearwork task")
+
+
+def test_a_cancellation_or_throw_by_a_gearwork_task_gets_no_note() -> None:
+    async def waits() -> None:
         await sleep_forever()
 
-    with pytest.raises(RuntimeError, match=r"bad yield.*gearwork\.core\.sleep_forever"):
-        asyncio.run(main())
+    cancelled = start(waits())
+    cancelled.cancel()
+    assert cancelled.cancelled
+
+    class Boom(Exception):
+        pass
+
+    thrown = start(waits(), exception_handler=lambda task, exc: None)
+    boom = Boom()
+    thrown.throw(boom)
+    assert thrown.exception() is boom
+    assert not getattr(boom, "__notes__", None)
 
 
-def test_awaiting_current_task_from_asyncio_fails_loudly() -> None:
-    async def main() -> Any:
-        return await current_task()
+def test_a_registrar_error_raised_at_the_await_gets_no_note() -> None:
+    class Refused(Exception):
+        pass
 
-    with pytest.raises(RuntimeError, match=r"bad yield.*gearwork\.core\.current_task"):
-        asyncio.run(main())
+    def refuse(task: Task[Any]) -> None:
+        raise Refused("no room")
+
+    async def waits() -> None:
+        await suspend(refuse)
+
+    task = start(waits(), exception_handler=lambda task, exc: None)
+    exc = task.exception()
+    assert isinstance(exc, Refused)
+    assert not getattr(exc, "__notes__", None)
+
+
+def test_explain_foreign_throw_names_the_outermost_once_and_skips_generator_exit() -> None:
+    exc = RuntimeError("Task got bad yield: <something>")
+    assert explain_foreign_throw(exc, "a()")
+    notes: list[str] = getattr(exc, "__notes__", [])
+    notes.append("someone else's note")
+    assert explain_foreign_throw(exc, "b()")  # an outer awaitable of the same chain
+    assert [n.split(":")[0] for n in notes] == [
+        "b() was awaited outside a gearwork task",
+        "someone else's note",
+    ]
+    exit_ = GeneratorExit()
+    assert not explain_foreign_throw(exit_, "a()")
+    assert not getattr(exit_, "__notes__", None)
+
+
+def test_explain_foreign_throw_accepts_an_unhashable_exception() -> None:
+    class Unhashable(Exception):
+        __hash__ = None  # type: ignore[assignment]
+
+    exc = Unhashable()
+    assert explain_foreign_throw(exc, "a()")
+
+    async def waits() -> None:
+        await sleep_forever()
+
+    task = start(waits(), exception_handler=lambda task, exc: None)
+    thrown = Unhashable()
+    task.throw(thrown)  # gearwork's own throw: recognised, no note
+    assert task.exception() is thrown
+    assert not getattr(thrown, "__notes__", None)
 
 
 def test_a_started_task_cannot_be_given_a_second_context() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, final
 
 from ._exceptions import Cancelled, InvalidStateError
-from ._task import _SUSPENDED, Registrar, Resumption, Task, current_task
+from ._task import _SUSPENDED, Registrar, Resumption, Task, current_task, explain_foreign_throw
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -313,7 +313,11 @@ def checkpoint_if_cancelled() -> Generator[Registrar, Resumption, None]:
 
     It does not suspend unless a cancellation is pending and not shielded.
     """
-    yield _checkpoint
+    try:
+        yield _checkpoint
+    except BaseException as exc:
+        explain_foreign_throw(exc, "gearwork.core.lowlevel.checkpoint_if_cancelled()")
+        raise
 
 
 # Doctests of methods (see the same note in _task.py).

@@ -54,6 +54,7 @@ __all__ = (
     "TaskState",
     "current_task",
     "dummy_task",
+    "explain_foreign_throw",
     "get_default_exception_handler",
     "set_default_exception_handler",
     "sleep_forever",
@@ -163,6 +164,12 @@ def _new_runtime() -> _Runtime:
 
 
 _default_handler: ExceptionHandler | None = None
+
+# The ids of the exceptions that gearwork tasks are throwing into their coroutines right
+# now (every one goes through Task._run), so that an awaitable can tell them from an
+# exception that another event loop threw in: see explain_foreign_throw. A set of ids
+# because some exceptions are unhashable; its operations are atomic across threads.
+_throwing: set[int] = set()
 
 
 def set_default_exception_handler(handler: ExceptionHandler | None) -> ExceptionHandler | None:
@@ -692,7 +699,12 @@ class Task(Generic[T_co]):
                     if exc is None:
                         f = coro.send(value)
                     else:
-                        f = coro.throw(exc)
+                        key = id(exc)
+                        _throwing.add(key)  # see explain_foreign_throw
+                        try:
+                            f = coro.throw(exc)
+                        finally:
+                            _throwing.discard(key)
                         exc = None
                 except StopIteration as e:
                     self._st = _FINISHED
@@ -1026,7 +1038,12 @@ def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
     >>> task.result is task
     True
     """
-    return (yield _give_task)[0][0]  # type: ignore[no-any-return]
+    try:
+        return (yield _give_task)[0][0]  # type: ignore[no-any-return]
+    except BaseException as exc:
+        if id(exc) not in _throwing:
+            explain_foreign_throw(exc, "gearwork.core.current_task()")
+        raise
 
 
 def _stay(task: Task[Any]) -> None:
@@ -1049,7 +1066,12 @@ def sleep_forever() -> Generator[Registrar, Resumption, Resumption]:
     >>> task.result
     ((1,), {'color': 'red'})
     """
-    return (yield _stay)
+    try:
+        return (yield _stay)
+    except BaseException as exc:
+        if id(exc) not in _throwing:
+            explain_foreign_throw(exc, "gearwork.core.sleep_forever()")
+        raise
 
 
 @types.coroutine
@@ -1071,7 +1093,72 @@ def suspend(register: Registrar, /) -> Generator[Registrar, Resumption, Resumpti
     >>> task.result
     ('ding',)
     """
-    return (yield register)
+    try:
+        return (yield register)
+    except BaseException as exc:
+        if id(exc) not in _throwing:
+            explain_foreign_throw(exc, "gearwork.core.lowlevel.suspend()")
+        raise
+
+
+_FOREIGN = " was awaited outside a gearwork task"
+
+
+def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
+    """Tell, at an awaitable's ``yield``, whether another event loop threw *exc* in.
+
+    For the ``except`` clause around the ``yield registrar`` of an awaitable
+    written as a generator. A gearwork awaitable awaited by a coroutine that
+    asyncio, trio or any other event loop drives never gets its registrar
+    called: that loop does not know what the yielded callable is, and throws
+    its own complaint in at the yield instead (asyncio: ``RuntimeError: Task
+    got bad yield: ...``, trio: ``TypeError: trio.run received unrecognized
+    yield message ...``). Then this adds a note to *exc* naming *what* (such
+    as ``"mylib.Doorbell.wait()"``) and saying how to fix the program, and
+    returns ``True``: nothing was registered, so undo nothing and re-raise
+    *exc*. For an exception that a gearwork task threw in (a cancellation,
+    :meth:`Task.throw`, a registrar's own error) and for ``GeneratorExit``
+    it returns ``False`` and leaves *exc* as it is. Call it first in the
+    ``except`` clause, before anything that could resume other tasks. When
+    awaitables built on each other all call it, the note names the outermost
+    one: the one the program awaited.
+
+    >>> import types
+    >>> @types.coroutine
+    ... def wait_for_doorbell():
+    ...     try:
+    ...         return (yield print)  # a registrar, for the sake of the example
+    ...     except BaseException as exc:
+    ...         if not explain_foreign_throw(exc, "wait_for_doorbell()"):
+    ...             pass  # a gearwork task is cancelling us: undo the registration here
+    ...         raise
+    >>> driven_by_hand = wait_for_doorbell()
+    >>> driven_by_hand.send(None)
+    <built-in function print>
+    >>> try:
+    ...     driven_by_hand.throw(RuntimeError("Task got bad yield: <built-in function print>"))
+    ... except RuntimeError as exc:
+    ...     print(exc.__notes__[0].split(":")[0])
+    wait_for_doorbell() was awaited outside a gearwork task
+    """
+    if id(exc) in _throwing or isinstance(exc, GeneratorExit):
+        return False
+    note = (
+        f"{what}{_FOREIGN}: whatever drives the awaiting coroutine (asyncio, trio, another "
+        "event loop) does not understand what gearwork awaitables yield, and threw this in. "
+        "Start that coroutine as a gearwork task (gearwork.core.start) and wake it from the "
+        "loop's callbacks."
+    )
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        for i, earlier in enumerate(notes):
+            if isinstance(earlier, str) and _FOREIGN in earlier:
+                # An inner awaitable of the same await chain noted it first; the outer
+                # one is what the program awaited, so it is the one named.
+                notes[i] = note
+                return True
+    add_note(exc, note)
+    return True
 
 
 def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None:

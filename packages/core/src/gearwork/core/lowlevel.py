@@ -22,6 +22,12 @@ without clean-up: dropping the task's last reference while Python is still
 closing an outer layer of the same coroutine chain frees the task too early
 and makes Python print "coroutine already executing".
 
+An awaitable driven by another event loop (awaited from an asyncio or trio
+coroutine by mistake) never sees its registrar called: that loop throws its
+own error in at the yield. :func:`explain_foreign_throw` tells that case
+apart (then there is nothing to clean up) and notes on the error what went
+wrong.
+
 >>> import types
 >>> from gearwork.core import start
 >>> class Doorbell:
@@ -63,6 +69,7 @@ from ._cancel import checkpoint_if_cancelled as checkpoint_if_cancelled
 from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
+from ._task import explain_foreign_throw as explain_foreign_throw
 from ._task import start_each as start_each
 from ._task import supervise as supervise
 from ._task import supervised_task as supervised_task
@@ -75,6 +82,7 @@ __all__ = (
     "Registrar",
     "Resumption",
     "checkpoint_if_cancelled",
+    "explain_foreign_throw",
     "start_each",
     "supervise",
     "supervised_task",

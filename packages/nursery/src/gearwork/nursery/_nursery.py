@@ -37,6 +37,7 @@ from gearwork.core.lowlevel import (
     Registrar,
     Resumption,
     checkpoint_if_cancelled,
+    explain_foreign_throw,
     supervise,
     supervised_task,
 )
@@ -155,11 +156,19 @@ class _Block:
         """What ``async with`` gives once the block has been set up."""
         raise NotImplementedError
 
+    def _never_entered(self) -> None:
+        """Another event loop drove ``async with``: the block will never run."""
+
     @types.coroutine
     def _enter(self) -> Generator[Registrar, Resumption, Any]:
         if hasattr(self, "_scope"):
             raise InvalidStateError(f"{self._who} can be entered only once")
-        parent: Task[Any] = (yield resume_at_once)[0][0]
+        try:
+            parent: Task[Any] = (yield resume_at_once)[0][0]
+        except BaseException as exc:
+            if explain_foreign_throw(exc, f"gearwork.nursery.{self._who}"):
+                self._never_entered()
+            raise
         self._parent = parent
         scope = self._scope = CancelScope(parent)
         scope.__enter__()
@@ -470,6 +479,9 @@ class _Background(_Block, Generic[T]):
         ):
             self._waiting = _NOT_WAITING
             self._parent.step()
+
+    def _never_entered(self) -> None:
+        self._task.cancel()  # it will never run: end it, and close its coroutine
 
     def _entered(self) -> Task[T]:
         task = self._task

@@ -26,6 +26,7 @@ from gearwork.core.lowlevel import (
     CancelShield,
     Registrar,
     Resumption,
+    explain_foreign_throw,
     start_each,
     supervise,
     supervised_task,
@@ -131,7 +132,10 @@ class _Gather:
             while self._left:
                 yield self._park
         except BaseException as exc:
-            if isinstance(exc, GeneratorExit):
+            if isinstance(exc, GeneratorExit) or explain_foreign_throw(
+                exc, f"gearwork.nursery.{self._who}"
+            ):
+                # Closed, or driven by another event loop that will never resume it.
                 self._abandon()
                 raise
             yield from self._unwind(exc)
@@ -557,6 +561,9 @@ async def wait(
             start(task)
         while not watch.ready:
             await suspend(watch.park)
+    except BaseException as exc:
+        explain_foreign_throw(exc, "gearwork.nursery.wait()")  # names wait(), not suspend()
+        raise
     finally:
         for task in tasks:
             if not task.done():

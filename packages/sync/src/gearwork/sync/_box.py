@@ -6,9 +6,11 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from gearwork.core import InvalidStateError
+from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._event import _Waiters
 from ._waiters import step
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -61,6 +63,7 @@ class Box(_Waiters):
     """
 
     __slots__ = ("_item",)
+    _awaited = "get()"
 
     __module__ = "gearwork.sync"
 
@@ -338,8 +341,9 @@ class ExclusiveBox:
             return (yield self._register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            self._task = None
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "get()")):
+                self._task = None
             raise
 
     def __repr__(self) -> str:

@@ -6,7 +6,10 @@ import types
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core.lowlevel import explain_foreign_throw
+
 from ._waiters import raise_errors
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
@@ -159,7 +162,8 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
             return (yield register)[0][0]  # type: ignore[no-any-return]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
+        except BaseException as exc:
+            explain_foreign_throw(exc, _what(self, "pop_wait()" if pops else "get_wait()"))
             # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.

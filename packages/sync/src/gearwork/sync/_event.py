@@ -34,11 +34,13 @@ allocating afterwards let such a fire wake the same waiters a second time.)
 from __future__ import annotations
 
 import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from gearwork.core import InvalidStateError
+from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._waiters import step, wake_all
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -58,6 +60,7 @@ class _Waiters:
     _tasks: list[Task[Any] | None]  # the later waiters; None marks a cancelled one
     _append: Callable[[Task[Any] | None], None]  # _tasks.append, bound once
     _register: Registrar  # _take_task, bound once
+    _awaited: ClassVar[str] = "wait()"  # what _park serves, named in misuse notes
 
     def __init__(self) -> None:
         self._task = None
@@ -81,16 +84,18 @@ class _Waiters:
                 return (yield self._register)
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-            except BaseException:
-                self._task = None
+            except BaseException as exc:
+                if not explain_foreign_throw(exc, _what(self, self._awaited)):
+                    self._task = None
                 raise
         index = len(tasks)
         try:
             return (yield self._append)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            _forget(tasks, index)
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, self._awaited)):
+                _forget(tasks, index)
             raise
 
     def _wake(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -236,16 +241,18 @@ class Event(_Waiters):
                 return (yield self._register)
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-            except BaseException:
-                self._task = None
+            except BaseException as exc:
+                if not explain_foreign_throw(exc, _what(self, "wait()")):
+                    self._task = None
                 raise
         index = len(tasks)
         try:
             return (yield self._append)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            _forget(tasks, index)
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "wait()")):
+                _forget(tasks, index)
             raise
 
     def __repr__(self) -> str:
@@ -350,8 +357,9 @@ class ExclusiveEvent:
             return (yield self._register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            self._task = None
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "wait()")):
+                self._task = None
             raise
 
     def __repr__(self) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gearwork.core import Cancelled, InvalidStateError, Task
+from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._waiters import raise_errors
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -331,10 +333,10 @@ class Future(Generic[T]):
                 yield callbacks.append
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-            except BaseException:
+            except BaseException as exc:
                 # Still pending (else the list was taken out): leave no stale task. Past
                 # the end, the task never registered: see gearwork.sync._event._forget.
-                if index < len(callbacks):
+                if not explain_foreign_throw(exc, _what(self, None)) and index < len(callbacks):
                     callbacks[index] = None
                     _trim(callbacks)
                 raise

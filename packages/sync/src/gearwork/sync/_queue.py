@@ -36,8 +36,11 @@ from functools import partial
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core.lowlevel import explain_foreign_throw
+
 from ._event import Event
 from ._waiters import raise_errors
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -83,18 +86,11 @@ class QueueShutDown(Exception):
 def _drop(tasks: deque[Task[Any] | None], items: deque[Any] | None, index: int) -> None:
     """Tombstone the waiter at *index* (and its item), then trim trailing tombstones.
 
-    A negative *index* means that a waker already took the waiter out. An *index* past
-    the end means that the waiter never registered (its awaitable was driven by something
-    other than a gearwork task, such as asyncio, which threw its own error in without
-    calling the registrar; see gearwork.sync._event._forget): then a putter's item, set
-    aside before the yield, is the last one and has no task; it goes, so that items and
-    putters stay paired.
+    A negative *index* means that a waker already took the waiter out. (A waiter that
+    never registered, because another event loop drove its awaitable, is not dropped at
+    all: see explain_foreign_throw in put() and get().)
     """
-    if index < 0:
-        return
-    if index >= len(tasks):
-        if items is not None and len(items) > len(tasks):
-            items.pop()
+    if index < 0 or index >= len(tasks):
         return
     tasks[index] = None
     if items is None:
@@ -163,6 +159,7 @@ class Queue(Generic[T]):
         "_padd",
         "_pbase",
         "_pitems",
+        "_putter_item",
         "_putters",
         "_shut",
         "_take",
@@ -181,7 +178,8 @@ class Queue(Generic[T]):
     _gbase: int  # how many entries ever left _getters from the left
     _putters: deque[Task[Any] | None]
     _pitems: deque[T | None]  # the waiting putters' items, index for index
-    _padd: Callable[[Task[Any] | None], None]
+    _padd: Callable[[Task[Any]], None]  # _add_putter, bound once
+    _putter_item: T | None  # the item of the putter being registered
     _pbase: int
     _unfinished: int
     _joined: Event | None
@@ -202,7 +200,8 @@ class Queue(Generic[T]):
         self._gbase = 0
         putters: deque[Task[Any] | None] = deque()
         self._putters = putters
-        self._padd = putters.append
+        self._padd = self._add_putter
+        self._putter_item = None
         self._pitems = deque()
         self._pbase = 0
         self._unfinished = 0
@@ -305,16 +304,30 @@ class Queue(Generic[T]):
             return
         putters = self._putters
         ticket = self._pbase + len(putters)
-        self._pitems.append(item)
+        self._putter_item = item  # the registrar files it with the task
         try:
             args = (yield self._padd)[0]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            _drop(putters, self._pitems, ticket - self._pbase)
+        except BaseException as exc:
+            if explain_foreign_throw(exc, _what(self, "put()")):
+                if self._putter_item is item:
+                    self._putter_item = None  # never filed: let it go
+            else:
+                _drop(putters, self._pitems, ticket - self._pbase)
             raise
         if args:  # woken with an error instead of being let in
             raise args[0]
+
+    def _add_putter(self, task: Task[Any]) -> None:
+        # The registrar of put(). The item waits here, not in _pitems, until the task
+        # comes, so that a put driven by another event loop (which never calls this) leaves
+        # the putters and their items paired.
+        self._putters.append(task)
+        self._pitems.append(self._putter_item)
+        self._putter_item = None
+
+    _add_putter.__qualname__ = "gearwork.sync.Queue.put.<registrar>"
 
     def put_nowait(self, item: T) -> None:
         """Put *item* into the queue without waiting.
@@ -385,8 +398,9 @@ class Queue(Generic[T]):
             args = (yield self._gadd)[0]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            _drop(getters, None, ticket - self._gbase)
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "get()")):
+                _drop(getters, None, ticket - self._gbase)
             raise
         if args:
             return args[0]  # type: ignore[no-any-return]
@@ -535,7 +549,11 @@ class Queue(Generic[T]):
             joined = self._joined
             if joined is None:
                 joined = self._joined = Event()
-            yield from joined.wait()
+            try:
+                yield from joined.wait()
+            except BaseException as exc:
+                explain_foreign_throw(exc, _what(self, "join()"))  # named as awaited
+                raise
 
     # -- ending ----------------------------------------------------------------
 

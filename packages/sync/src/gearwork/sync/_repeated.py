@@ -18,6 +18,9 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from gearwork.core import InvalidStateError
+from gearwork.core.lowlevel import explain_foreign_throw
+
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -105,8 +108,9 @@ class UnqueuedRepeatedEvent:
             yield self._register
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            self._task = None
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "__anext__()")):
+                self._task = None
             raise
 
     def __repr__(self) -> str:
@@ -207,8 +211,9 @@ class MailboxRepeatedEvent:
             yield self._register
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
-            self._task = None
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, "__anext__()")):
+                self._task = None
             raise
 
     def __repr__(self) -> str:

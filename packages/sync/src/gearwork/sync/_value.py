@@ -5,7 +5,10 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core.lowlevel import explain_foreign_throw
+
 from ._waiters import raise_errors
+from ._waiters import what as _what
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -198,7 +201,9 @@ class AsyncValue(Generic[T]):
             return (yield register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException:
+        except BaseException as exc:
+            method = "wait_transition()" if transition else "wait_value()"
+            explain_foreign_throw(exc, _what(self, method))
             # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from gearwork.core import Task
 
-__all__ = ("raise_errors", "step", "wake_all")
+__all__ = ("raise_errors", "step", "wake_all", "what")
 
 
 def step(task: Task[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -118,3 +118,13 @@ def raise_errors(errors: list[BaseException], message: str) -> None:
         raise errors[0]
     if errors:
         raise BaseExceptionGroup(message, errors)
+
+
+def what(obj: object, method: str | None) -> str:
+    """How a misused awaitable is named in the note that explains the misuse.
+
+    ``what(queue, "get()")`` is ``"gearwork.sync.Queue.get()"``; without a
+    method, the object itself is awaited: ``"a gearwork.sync.Future"``.
+    """
+    name = f"gearwork.sync.{type(obj).__name__}"
+    return f"a {name}" if method is None else f"{name}.{method}"
