@@ -17,6 +17,8 @@ from .__about__ import __version__ as __version__
 from ._cancel import CancelScope as CancelScope
 from ._cancel import disable_cancellation as disable_cancellation
 from ._cancel import open_cancel_scope as open_cancel_scope
+from ._debug import get_debug as get_debug
+from ._debug import set_debug as set_debug
 from ._exceptions import BaseExceptionGroup as BaseExceptionGroup
 from ._exceptions import Cancelled as Cancelled
 from ._exceptions import ExceptionGroup as ExceptionGroup
@@ -44,8 +46,10 @@ __all__ = (
     "current_task",
     "disable_cancellation",
     "dummy_task",
+    "get_debug",
     "get_default_exception_handler",
     "open_cancel_scope",
+    "set_debug",
     "set_default_exception_handler",
     "sleep_forever",
     "start",

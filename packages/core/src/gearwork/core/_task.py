@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from contextvars import Context
 from itertools import count
-from threading import local
+from threading import current_thread, local
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
 
 from ._exceptions import BaseExceptionGroup, Cancelled, InvalidStateError, add_note
@@ -120,10 +120,11 @@ _PUBLIC_STATE = (
 class _Runtime:
     """Per-thread bookkeeping for nested resumptions."""
 
-    __slots__ = ("depth", "queue")
+    __slots__ = ("depth", "queue", "thread_name")
 
     def __init__(self) -> None:
         self.depth = 0
+        self.thread_name = current_thread().name  # for debug mode's messages
         self.queue: deque[tuple[Task[Any], Resumption | None, BaseException | None]] = deque()
 
     def drain(self, pending: BaseException | None = None) -> None:
@@ -521,7 +522,8 @@ class Task(Generic[T_co]):
 
         The task runs until its next suspension before ``step`` returns. If
         the task is not suspended (not started, running, or ended) nothing
-        happens, so a stale wake-up is harmless.
+        happens, so a stale wake-up is harmless. Call it from the thread that
+        started the task; debug mode (:func:`gearwork.core.set_debug`) checks.
         """
         if self._st != _SUSPENDED:
             return
