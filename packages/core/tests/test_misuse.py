@@ -16,6 +16,7 @@ from gearwork.core import (
     InvalidStateError,
     Task,
     current_task,
+    set_debug,
     set_default_exception_handler,
     sleep_forever,
     start,
@@ -24,6 +25,7 @@ from gearwork.core.lowlevel import (
     CancelShield,
     checkpoint_if_cancelled,
     explain_foreign_throw,
+    start_each,
     supervise,
     suspend,
 )
@@ -70,6 +72,41 @@ def test_callables_are_checked_where_they_are_stored(value: object) -> None:
             supervise(task, value)  # type: ignore[arg-type]
     finally:
         task.cancel()
+
+
+@given(junk)
+def test_start_each_accepts_only_an_iterable_of_tasks(value: object) -> None:
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        with pytest.raises(
+            TypeError, match=r"^start_each\(\) needs an iterable of tasks, got \w+$"
+        ):
+            start_each(value)  # type: ignore[arg-type]
+        return
+    if not items:
+        start_each(value)  # type: ignore[arg-type]  # nothing to start
+        return
+    with pytest.raises(TypeError, match=r"^start_each\(\) needs tasks, got \w+$"):
+        start_each(value)  # type: ignore[arg-type]
+
+
+@given(junk, st.one_of(junk, st.text(max_size=5)))
+def test_explain_foreign_throw_checks_its_arguments(exc: object, what: object) -> None:
+    if not isinstance(exc, BaseException):
+        with pytest.raises(TypeError, match=r"^explain_foreign_throw\(\) needs an exception"):
+            explain_foreign_throw(exc, "x()")  # type: ignore[arg-type]
+    if not isinstance(what, str):
+        with pytest.raises(TypeError, match=r"^explain_foreign_throw\(\) needs a str what"):
+            explain_foreign_throw(RuntimeError(), what)  # type: ignore[arg-type]
+    else:
+        assert explain_foreign_throw(RuntimeError(), what) is True
+
+
+@given(junk.filter(lambda v: not isinstance(v, bool)))
+def test_set_debug_accepts_only_a_bool(value: object) -> None:
+    with pytest.raises(TypeError, match=r"^set_debug\(\) needs a bool, got \w+$"):
+        set_debug(value)  # type: ignore[arg-type]
 
 
 @given(junk.filter(lambda v: not isinstance(v, BaseException)))

@@ -966,8 +966,8 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
     exception handler that fails at once) propagates, and the tasks after it
     are not started.
 
-    :raises TypeError: an item of *tasks* is not a :class:`Task`; the tasks
-        before it have been started.
+    :raises TypeError: *tasks* is not iterable, or an item of it is not a
+        :class:`Task` (the tasks before it have been started).
 
     >>> from gearwork.core import Task, sleep_forever
     >>> log = []
@@ -981,10 +981,16 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
     ([1, 3], <TaskState.STARTED: 2>, <TaskState.CANCELLED: 3>)
     """
     try:
+        each = iter(tasks)
+    except TypeError:
+        raise TypeError(
+            f"start_each() needs an iterable of tasks, got {type(tasks).__name__}"
+        ) from None
+    try:
         rt = _thread_state.runtime
     except AttributeError:
         rt = _new_runtime()
-    for task in tasks:
+    for task in each:
         if not isinstance(task, Task):
             raise TypeError(f"start_each() needs tasks, got {type(task).__name__}")
         if task._st != _CREATED:
@@ -1125,6 +1131,8 @@ def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
     awaitables built on each other all call it, the note names the outermost
     one: the one the program awaited.
 
+    :raises TypeError: *exc* is not an exception, or *what* is not a str.
+
     >>> import types
     >>> @types.coroutine
     ... def wait_for_doorbell():
@@ -1143,6 +1151,10 @@ def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
     ...     print(exc.__notes__[0].split(":")[0])
     wait_for_doorbell() was awaited outside a gearwork task
     """
+    if not isinstance(exc, BaseException):
+        raise TypeError(f"explain_foreign_throw() needs an exception, got {type(exc).__name__}")
+    if not isinstance(what, str):
+        raise TypeError(f"explain_foreign_throw() needs a str what, got {type(what).__name__}")
     if id(exc) in _throwing or isinstance(exc, GeneratorExit):
         return False
     note = (
