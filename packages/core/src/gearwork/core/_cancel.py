@@ -15,7 +15,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, final
 
 from ._exceptions import Cancelled, InvalidStateError
-from ._task import _SUSPENDED, Registrar, Resumption, Task, current_task, explain_foreign_throw
+from ._task import _SUSPENDED, Registrar, Resumption, Task, _registrar_name, current_task
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -304,7 +304,7 @@ def _checkpoint(task: Task[Any]) -> None:
         task.step()  # resumes it at once (a nested step)
 
 
-_checkpoint.__qualname__ = "gearwork.core.lowlevel.checkpoint_if_cancelled.<registrar>"
+_checkpoint.__qualname__ = _registrar_name("gearwork.core.lowlevel.checkpoint_if_cancelled()")
 
 
 @types.coroutine
@@ -313,11 +313,7 @@ def checkpoint_if_cancelled() -> Generator[Registrar, Resumption, None]:
 
     It does not suspend unless a cancellation is pending and not shielded.
     """
-    try:
-        yield _checkpoint
-    except BaseException as exc:
-        explain_foreign_throw(exc, "gearwork.core.lowlevel.checkpoint_if_cancelled()")
-        raise
+    yield _checkpoint
 
 
 # Doctests of methods (see the same note in _task.py).

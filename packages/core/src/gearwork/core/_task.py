@@ -171,6 +171,7 @@ _default_handler: ExceptionHandler | None = None
 # exception that another event loop threw in: see explain_foreign_throw. A set of ids
 # because some exceptions are unhashable; its operations are atomic across threads.
 _throwing: set[int] = set()
+_FOREIGN = " was awaited outside a gearwork task"
 
 
 def set_default_exception_handler(handler: ExceptionHandler | None) -> ExceptionHandler | None:
@@ -701,12 +702,15 @@ class Task(Generic[T_co]):
                     if exc is None:
                         f = coro.send(value)
                     else:
-                        key = id(exc)
-                        _throwing.add(key)  # see explain_foreign_throw
-                        try:
+                        if type(exc) is Cancelled:  # no other loop throws that
                             f = coro.throw(exc)
-                        finally:
-                            _throwing.discard(key)
+                        else:
+                            key = id(exc)
+                            _throwing.add(key)  # see explain_foreign_throw
+                            try:
+                                f = coro.throw(exc)
+                            finally:
+                                _throwing.discard(key)
                         exc = None
                 except StopIteration as e:
                     self._st = _FINISHED
@@ -1025,13 +1029,20 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
             del error  # no cycle through this frame (see Task.step)
 
 
+def _registrar_name(what: str) -> str:
+    """A ``__qualname__`` for a registrar that explains, in another loop's error, the misuse."""
+    return f"{what}{_FOREIGN} (start the awaiting coroutine with gearwork.core.start)"
+
+
 def _give_task(task: Task[Any]) -> None:
     task.step(task)
 
 
-# Registrars show up in other libraries' errors when a gearwork awaitable is awaited
-# outside a gearwork task (asyncio: "Task got bad yield: <function ...>"): name them so.
-_give_task.__qualname__ = "gearwork.core.current_task.<registrar>"
+# Registrars show up in other loops' errors when a gearwork awaitable is awaited outside a
+# gearwork task (asyncio: "Task got bad yield: <function QUALNAME at 0x...>"). These have
+# no except clause to add a note from (one would cost every cancellation), so their names
+# say what went wrong.
+_give_task.__qualname__ = _registrar_name("gearwork.core.current_task()")
 
 
 @types.coroutine
@@ -1046,19 +1057,14 @@ def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
     >>> task.result is task
     True
     """
-    try:
-        return (yield _give_task)[0][0]  # type: ignore[no-any-return]
-    except BaseException as exc:
-        if id(exc) not in _throwing:
-            explain_foreign_throw(exc, "gearwork.core.current_task()")
-        raise
+    return (yield _give_task)[0][0]  # type: ignore[no-any-return]
 
 
 def _stay(task: Task[Any]) -> None:
     pass
 
 
-_stay.__qualname__ = "gearwork.core.sleep_forever.<registrar>"
+_stay.__qualname__ = _registrar_name("gearwork.core.sleep_forever()")
 
 
 @types.coroutine
@@ -1074,12 +1080,7 @@ def sleep_forever() -> Generator[Registrar, Resumption, Resumption]:
     >>> task.result
     ((1,), {'color': 'red'})
     """
-    try:
-        return (yield _stay)
-    except BaseException as exc:
-        if id(exc) not in _throwing:
-            explain_foreign_throw(exc, "gearwork.core.sleep_forever()")
-        raise
+    return (yield _stay)
 
 
 @types.coroutine
@@ -1101,15 +1102,7 @@ def suspend(register: Registrar, /) -> Generator[Registrar, Resumption, Resumpti
     >>> task.result
     ('ding',)
     """
-    try:
-        return (yield register)
-    except BaseException as exc:
-        if id(exc) not in _throwing:
-            explain_foreign_throw(exc, "gearwork.core.lowlevel.suspend()")
-        raise
-
-
-_FOREIGN = " was awaited outside a gearwork task"
+    return (yield register)
 
 
 def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
@@ -1155,8 +1148,8 @@ def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
         raise TypeError(f"explain_foreign_throw() needs an exception, got {type(exc).__name__}")
     if not isinstance(what, str):
         raise TypeError(f"explain_foreign_throw() needs a str what, got {type(what).__name__}")
-    if id(exc) in _throwing or isinstance(exc, GeneratorExit):
-        return False
+    if isinstance(exc, (Cancelled, GeneratorExit)) or id(exc) in _throwing:
+        return False  # gearwork's own (no other loop throws Cancelled), or a close()
     note = (
         f"{what}{_FOREIGN}: whatever drives the awaiting coroutine (asyncio, trio, another "
         "event loop) does not understand what gearwork awaitables yield, and threw this in. "

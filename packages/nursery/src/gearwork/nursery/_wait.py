@@ -132,8 +132,9 @@ class _Gather:
             while self._left:
                 yield self._park
         except BaseException as exc:
-            if isinstance(exc, GeneratorExit) or explain_foreign_throw(
-                exc, f"gearwork.nursery.{self._who}"
+            if isinstance(exc, GeneratorExit) or (
+                type(exc) is not Cancelled
+                and explain_foreign_throw(exc, f"gearwork.nursery.{self._who}")
             ):
                 # Closed, or driven by another event loop that will never resume it.
                 self._abandon()
@@ -484,6 +485,13 @@ class _Watch:
     def park(self, task: Task[Any]) -> None:
         self._parent = task
 
+    # Shown in another loop's "bad yield" error if wait() is awaited outside a gearwork
+    # task; an except clause adding a note would cost every cancelled wait().
+    park.__qualname__ = (
+        "gearwork.nursery.wait() was awaited outside a gearwork task "
+        "(start the awaiting coroutine with gearwork.core.start)"
+    )
+
 
 async def wait(
     aws: Iterable[AwaitableOrTask[T]], *, return_when: ReturnWhen = ALL_COMPLETED
@@ -561,9 +569,6 @@ async def wait(
             start(task)
         while not watch.ready:
             await suspend(watch.park)
-    except BaseException as exc:
-        explain_foreign_throw(exc, "gearwork.nursery.wait()")  # names wait(), not suspend()
-        raise
     finally:
         for task in tasks:
             if not task.done():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any
 
-from gearwork.core import InvalidStateError
+from gearwork.core import Cancelled, InvalidStateError
 from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._event import _Waiters
@@ -341,6 +341,9 @@ class ExclusiveBox:
             return (yield self._register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            self._task = None
+            raise
         except BaseException as exc:
             if not explain_foreign_throw(exc, _what(self, "get()")):
                 self._task = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core import Cancelled
 from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._waiters import raise_errors
@@ -162,8 +164,12 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
             return (yield register)[0][0]  # type: ignore[no-any-return]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException as exc:
-            explain_foreign_throw(exc, _what(self, "pop_wait()" if pops else "get_wait()"))
+        except BaseException:
+            # Not bound with `as`: that would cost every cancellation (see _waiters).
+            kind, exc, _ = sys.exc_info()
+            if kind is not Cancelled and exc is not None:
+                explain_foreign_throw(exc, _what(self, "pop_wait()" if pops else "get_wait()"))
+            del exc
             # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.

@@ -36,7 +36,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gearwork.core import InvalidStateError
+from gearwork.core import Cancelled, InvalidStateError
 from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._waiters import step, wake_all
@@ -84,6 +84,9 @@ class _Waiters:
                 return (yield self._register)
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except Cancelled:  # the common case, first: binding it would cost
+                self._task = None
+                raise
             except BaseException as exc:
                 if not explain_foreign_throw(exc, _what(self, self._awaited)):
                     self._task = None
@@ -93,6 +96,9 @@ class _Waiters:
             return (yield self._append)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            _forget(tasks, index)
+            raise
         except BaseException as exc:
             if not explain_foreign_throw(exc, _what(self, self._awaited)):
                 _forget(tasks, index)
@@ -241,6 +247,9 @@ class Event(_Waiters):
                 return (yield self._register)
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except Cancelled:  # the common case, first: binding it would cost
+                self._task = None
+                raise
             except BaseException as exc:
                 if not explain_foreign_throw(exc, _what(self, "wait()")):
                     self._task = None
@@ -250,6 +259,9 @@ class Event(_Waiters):
             return (yield self._append)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            _forget(tasks, index)
+            raise
         except BaseException as exc:
             if not explain_foreign_throw(exc, _what(self, "wait()")):
                 _forget(tasks, index)
@@ -357,6 +369,9 @@ class ExclusiveEvent:
             return (yield self._register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            self._task = None
+            raise
         except BaseException as exc:
             if not explain_foreign_throw(exc, _what(self, "wait()")):
                 self._task = None

@@ -333,12 +333,12 @@ class Future(Generic[T]):
                 yield callbacks.append
             except GeneratorExit:
                 raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except Cancelled:  # the common case, first: binding it would cost
+                _forget_waiter(callbacks, index)
+                raise
             except BaseException as exc:
-                # Still pending (else the list was taken out): leave no stale task. Past
-                # the end, the task never registered: see gearwork.sync._event._forget.
-                if not explain_foreign_throw(exc, _what(self, None)) and index < len(callbacks):
-                    callbacks[index] = None
-                    _trim(callbacks)
+                if not explain_foreign_throw(exc, _what(self, None)):
+                    _forget_waiter(callbacks, index)
                 raise
         return self.result()
 
@@ -353,6 +353,15 @@ class Future(Generic[T]):
         if self._exc is not None:
             return f"<{type(self).__name__} finished exception={self._exc!r}>"
         return f"<{type(self).__name__} finished result={self._result!r}>"
+
+
+def _forget_waiter(callbacks: list[Any], index: int) -> None:
+    """Drop the waiting task at *index*, if the future is still pending (else the list
+    was taken out and is past that index). A task that never registered is not there:
+    see gearwork.sync._event._forget."""
+    if index < len(callbacks):
+        callbacks[index] = None
+        _trim(callbacks)
 
 
 def _trim(callbacks: list[Any]) -> None:

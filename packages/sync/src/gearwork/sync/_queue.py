@@ -36,6 +36,7 @@ from functools import partial
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core import Cancelled
 from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._event import Event
@@ -309,6 +310,9 @@ class Queue(Generic[T]):
             args = (yield self._padd)[0]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            _drop(putters, self._pitems, ticket - self._pbase)
+            raise
         except BaseException as exc:
             if explain_foreign_throw(exc, _what(self, "put()")):
                 if self._putter_item is item:
@@ -398,6 +402,9 @@ class Queue(Generic[T]):
             args = (yield self._gadd)[0]
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            _drop(getters, None, ticket - self._gbase)
+            raise
         except BaseException as exc:
             if not explain_foreign_throw(exc, _what(self, "get()")):
                 _drop(getters, None, ticket - self._gbase)
@@ -551,6 +558,8 @@ class Queue(Generic[T]):
                 joined = self._joined = Event()
             try:
                 yield from joined.wait()
+            except Cancelled:
+                raise  # the common case, first: binding it would cost
             except BaseException as exc:
                 explain_foreign_throw(exc, _what(self, "join()"))  # named as awaited
                 raise

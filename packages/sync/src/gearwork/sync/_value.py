@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from gearwork.core import Cancelled
 from gearwork.core.lowlevel import explain_foreign_throw
 
 from ._waiters import raise_errors
@@ -201,9 +203,13 @@ class AsyncValue(Generic[T]):
             return (yield register)
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-        except BaseException as exc:
-            method = "wait_transition()" if transition else "wait_value()"
-            explain_foreign_throw(exc, _what(self, method))
+        except BaseException:
+            # Not bound with `as`: that would cost every cancellation (see _waiters).
+            kind, exc, _ = sys.exc_info()
+            if kind is not Cancelled and exc is not None:
+                method = "wait_transition()" if transition else "wait_value()"
+                explain_foreign_throw(exc, _what(self, method))
+            del exc
             # Still waiting, chosen and not woken yet (then it is out of the dict), or
             # never registered (driven by something other than a gearwork task, which
             # threw in without calling the registrar): either way, leave nothing behind.

@@ -21,6 +21,13 @@ Clean-up on exceptions
 A waiting generator that is interrupted by cancellation (or ``throw``)
 takes its task out of the primitive, so that nothing wakes it later.
 
+The ``except`` clauses put ``Cancelled`` first and do not bind it with
+``as``: binding adds an exception-cleanup step that would make every
+cancellation dearer. Any other exception is bound and given to
+``gearwork.core.lowlevel.explain_foreign_throw``: one that another event loop
+threw in (asyncio's "bad yield") gets a note naming the primitive, and then
+nothing is undone, because nothing was registered.
+
 It does nothing of the sort on ``GeneratorExit``. That exception only
 reaches a waiting primitive when Python closes the coroutine of a task that
 is garbage, and then the primitive is garbage too (it holds the task, so a
