@@ -9,9 +9,9 @@ hands its exception to the gather instead of to whoever resumed it. The
 children start when the call is awaited, while the parent is still running,
 all through one ``lowlevel.start_each`` call; the parent then suspends on a
 registrar that only records which task it is, and the supervisor of the
-last child to end resumes it. Nothing is
-allocated per child beyond what gearwork-core needs for a supervised task,
-and a call whose children all end during their start never suspends.
+last child to end resumes it. Nothing is allocated per child beyond what
+gearwork-core needs for a supervised task, and a call whose children all
+end during their start never suspends.
 """
 
 from __future__ import annotations

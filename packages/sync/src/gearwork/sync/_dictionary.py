@@ -166,8 +166,8 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
             # Not bound with `as`: that would cost every cancellation (see _waiters).
-            kind, exc, _ = sys.exc_info()
-            if kind is not Cancelled and exc is not None:
+            exc = sys.exc_info()[1]
+            if exc is not None and type(exc) is not Cancelled:
                 explain_foreign_throw(exc, _what(self, "pop_wait()" if pops else "get_wait()"))
             del exc
             # Still waiting, chosen and not woken yet (then it is out of the dict), or

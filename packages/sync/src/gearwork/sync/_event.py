@@ -129,11 +129,10 @@ class _Waiters:
 def _forget(tasks: list[Task[Any] | None], index: int) -> None:
     """Tombstone the waiter at *index*, then drop trailing tombstones.
 
-    An *index* past the end means that the waiter never registered: its awaitable was
-    driven by something other than a gearwork task (asyncio, say), which threw its own
-    error in at the yield without calling the registrar. There is nothing to forget then,
-    and that error must come out as it is. (A registered waiter's slot is never trimmed
-    away: it holds the task until this tombstones it.)
+    An *index* past the end is ignored. (A registered waiter's slot is never trimmed away:
+    it holds the task until this tombstones it. A waiter that never registered, because
+    another event loop drove its awaitable, is not forgotten at all: its caller asks
+    explain_foreign_throw first.)
     """
     if index >= len(tasks):
         return

@@ -205,8 +205,8 @@ class AsyncValue(Generic[T]):
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:
             # Not bound with `as`: that would cost every cancellation (see _waiters).
-            kind, exc, _ = sys.exc_info()
-            if kind is not Cancelled and exc is not None:
+            exc = sys.exc_info()[1]
+            if exc is not None and type(exc) is not Cancelled:
                 method = "wait_transition()" if transition else "wait_value()"
                 explain_foreign_throw(exc, _what(self, method))
             del exc

@@ -23,10 +23,11 @@ takes its task out of the primitive, so that nothing wakes it later.
 
 The ``except`` clauses put ``Cancelled`` first and do not bind it with
 ``as``: binding adds an exception-cleanup step that would make every
-cancellation dearer. Any other exception is bound and given to
+cancellation dearer (where the clean-up is long, one unbound clause reads
+the exception with ``sys.exc_info()`` instead). Any other exception goes to
 ``gearwork.core.lowlevel.explain_foreign_throw``: one that another event loop
-threw in (asyncio's "bad yield") gets a note naming the primitive, and then
-nothing is undone, because nothing was registered.
+threw in (asyncio's "bad yield") gets a note naming the primitive, and what
+only the registrar would have done is not undone, since it never ran.
 
 It does nothing of the sort on ``GeneratorExit``. That exception only
 reaches a waiting primitive when Python closes the coroutine of a task that
