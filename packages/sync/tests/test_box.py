@@ -58,22 +58,64 @@ def test_put_wakes_every_waiting_getter_in_order() -> None:
 
 
 @BOXES
-def test_putting_into_a_full_box_raises_instead_of_losing_an_item(make: Any) -> None:
+def test_a_put_into_a_full_box_does_nothing_and_keeps_the_first_item(make: Any) -> None:
     box = make()
-    box.put("first")
-    with pytest.raises(InvalidStateError, match="already holds an item"):
-        box.put("second")
-    assert box.peek() == (("first",), {})
+    box.put("first", key=1)
+    box.put("second", key=2)
+    assert box.peek() == (("first",), {"key": 1})
+    got: list[Resumption] = []
+    assert start(_get_once(box, got)).finished
+    assert got == [(("first",), {"key": 1})]
 
 
 @BOXES
-def test_update_replaces_the_item_of_a_full_box_and_refuses_an_empty_one(make: Any) -> None:
+def test_a_put_into_a_full_box_wakes_nobody_again(make: Any) -> None:
     box = make()
-    with pytest.raises(InvalidStateError, match="the box is empty"):
-        box.update(1)
-    box.put(1)
-    box.update(2)
+    woken: list[Resumption] = []
+
+    async def get_twice() -> None:
+        woken.append(await box.get())
+        box.clear()
+        woken.append(await box.get())
+
+    task = start(get_twice())
+    box.put(1)  # wakes the getter, which clears the box and waits again
+    assert woken == [((1,), {})] and not task.finished
+    box.put(2)
+    assert task.finished
+    box.put(3)  # full: no getter is woken, nothing changes
+    assert woken == [((1,), {}), ((2,), {})]
     assert box.peek() == ((2,), {})
+
+
+@BOXES
+def test_an_update_of_an_empty_box_does_nothing_and_wakes_nobody(make: Any) -> None:
+    box = make()
+    got: list[Resumption] = []
+    task = start(_get_once(box, got))
+    box.update("ignored")
+    assert box.is_empty and not task.finished and got == []
+    with pytest.raises(InvalidStateError, match="empty"):
+        box.peek()
+    box.put("real")
+    assert got == [(("real",), {})] and task.finished
+
+
+@BOXES
+def test_update_replaces_the_item_of_a_full_box(make: Any) -> None:
+    box = make()
+    box.put(1)
+    box.update(2, k="v")
+    assert box.peek() == ((2,), {"k": "v"})
+
+
+@BOXES
+def test_an_update_after_clear_does_nothing(make: Any) -> None:
+    box = make()
+    box.put(1)
+    box.clear()
+    box.update(2)
+    assert box.is_empty
 
 
 @BOXES

@@ -21,19 +21,6 @@ if TYPE_CHECKING:
 __all__ = ("Box", "ExclusiveBox")
 
 
-def _full(box: object) -> InvalidStateError:
-    return InvalidStateError(
-        f"{type(box).__name__}.put(): the box already holds an item; "
-        "clear() it first, or use update() or put_or_update()"
-    )
-
-
-def _empty(box: object) -> InvalidStateError:
-    return InvalidStateError(
-        f"{type(box).__name__}.update(): the box is empty; use put() or put_or_update()"
-    )
-
-
 class Box(_Waiters):
     """Holds one item, an ``(args, kwargs)`` pair, until it is cleared.
 
@@ -43,9 +30,12 @@ class Box(_Waiters):
     may wait; :meth:`put` wakes them synchronously, in the order they began
     waiting.
 
-    A box holds one item only, so :meth:`put` into a full box raises
-    instead of losing an item, and :meth:`update` of an empty box raises
-    too; :meth:`put_or_update` does whichever applies.
+    A box holds one item only. :meth:`put` fills an empty box and does
+    nothing to a full one (the item already there stays); :meth:`update`
+    replaces the item of a full box and does nothing to an empty one (no
+    getter is woken). :meth:`put_or_update` does whichever applies, so the
+    box then holds the new item either way. This is the same rule as a
+    second :meth:`StatefulEvent.fire`, which changes nothing.
 
     >>> from gearwork.core import start
     >>> box = Box()
@@ -87,45 +77,47 @@ class Box(_Waiters):
         return self._item is None
 
     def put(self, /, *args: Any, **kwargs: Any) -> None:
-        """Put the item ``(args, kwargs)`` into the empty box and wake every getter.
+        """Put the item ``(args, kwargs)`` into the box if it is empty, and wake every getter.
 
         The waiting getters are woken synchronously, in the order they began
-        waiting; each ``get()`` evaluates to ``(args, kwargs)``.
+        waiting; each ``get()`` evaluates to ``(args, kwargs)``. If the box
+        already holds an item, nothing happens: that item stays (use
+        :meth:`update` or :meth:`put_or_update` to replace it).
 
-        :raises InvalidStateError: the box already holds an item.
         :raises BaseException: what escaped a woken root task, after every
             getter has been woken (several together as a
             :class:`~gearwork.core.BaseExceptionGroup`).
 
         >>> box = Box()
         >>> box.put("apple")
-        >>> box.put("pear")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-          ...
-        gearwork.core.InvalidStateError: Box.put(): the box already holds an item; ...
+        >>> box.put("pear")  # full: ignored
+        >>> box.peek()
+        (('apple',), {})
         """
         if self._item is not None:
-            raise _full(self)
+            return
         self._item = (args, kwargs)
         if self._task is not None or self._tasks:
             self._wake(args, kwargs)
 
     def update(self, /, *args: Any, **kwargs: Any) -> None:
-        """Replace the item of a full box with ``(args, kwargs)``.
+        """Replace the item with ``(args, kwargs)`` if the box holds one.
 
-        Nobody waits on a full box, so nobody is woken.
-
-        :raises InvalidStateError: the box is empty.
+        Nobody waits on a full box, so nobody is woken. If the box is empty,
+        nothing happens: it stays empty and its getters keep waiting (use
+        :meth:`put` or :meth:`put_or_update` to fill it).
 
         >>> box = Box()
+        >>> box.update("apple")  # empty: ignored
+        >>> box.is_empty
+        True
         >>> box.put("apple")
         >>> box.update("pear")
         >>> box.peek()
         (('pear',), {})
         """
-        if self._item is None:
-            raise _empty(self)
-        self._item = (args, kwargs)
+        if self._item is not None:
+            self._item = (args, kwargs)
 
     def put_or_update(self, /, *args: Any, **kwargs: Any) -> None:
         """:meth:`put` if the box is empty, else :meth:`update`.
@@ -241,18 +233,20 @@ class ExclusiveBox:
         return self._item is None
 
     def put(self, /, *args: Any, **kwargs: Any) -> None:
-        """Put the item ``(args, kwargs)`` into the empty box and wake the getter, if any.
+        """Put the item ``(args, kwargs)`` into the box if it is empty, and wake the getter.
 
-        :raises InvalidStateError: the box already holds an item.
+        If the box already holds an item, nothing happens: that item stays.
+
         :raises BaseException: what escaped the woken root task.
 
         >>> box = ExclusiveBox()
         >>> box.put(1)
+        >>> box.put(2)  # full: ignored
         >>> box.peek()
         ((1,), {})
         """
         if self._item is not None:
-            raise _full(self)
+            return
         self._item = (args, kwargs)
         task = self._task
         if task is not None:
@@ -260,19 +254,21 @@ class ExclusiveBox:
             step(task, args, kwargs)
 
     def update(self, /, *args: Any, **kwargs: Any) -> None:
-        """Replace the item of a full box with ``(args, kwargs)``.
+        """Replace the item with ``(args, kwargs)`` if the box holds one.
 
-        :raises InvalidStateError: the box is empty.
+        If the box is empty, nothing happens (it stays empty).
 
         >>> box = ExclusiveBox()
+        >>> box.update(1)  # empty: ignored
+        >>> box.is_empty
+        True
         >>> box.put(1)
         >>> box.update(2)
         >>> box.peek()
         ((2,), {})
         """
-        if self._item is None:
-            raise _empty(self)
-        self._item = (args, kwargs)
+        if self._item is not None:
+            self._item = (args, kwargs)
 
     def put_or_update(self, /, *args: Any, **kwargs: Any) -> None:
         """:meth:`put` if the box is empty, else :meth:`update`.
