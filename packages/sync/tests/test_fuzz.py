@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -116,6 +116,8 @@ def test_queue_constructors_take_an_int_maxsize_and_raise_type_error_otherwise(
 
 
 @given(st.sampled_from(QUEUE_KINDS), st.integers(0, 4), st.lists(junk, max_size=8))
+# heapq accepted the third item (it compares only along one path) and get_nowait() raised.
+@example(PriorityQueue, 0, [(0, ""), (2, ""), (2, 0)])
 def test_queues_take_any_items_and_give_back_exactly_those_they_accepted(
     kind: type[Queue[Any]], maxsize: int, items: list[object]
 ) -> None:
@@ -147,6 +149,117 @@ def test_queues_take_any_items_and_give_back_exactly_those_they_accepted(
         queue.get_nowait()
     with pytest.raises(QueueShutDown):
         queue.put_nowait(items[0] if items else None)
+
+
+# (priority, payload) tuples: a tie on the priority compares the payloads, and int, str
+# and None payloads do not compare with each other, so these items compare with some
+# items and not with others.
+mixed_priority_items = st.tuples(
+    st.integers(0, 3), st.one_of(st.integers(0, 2), st.text("ab", max_size=1), st.none())
+)
+
+
+def _drain(queue: Queue[Any]) -> list[Any]:
+    out = []
+    while not queue.empty():
+        out.append(queue.get_nowait())  # a TypeError here fails the test
+    return out
+
+
+@given(st.lists(st.one_of(mixed_priority_items, st.just("get")), max_size=30))
+@example([(0, ""), (2, ""), (2, 0), "get", "get", "get"])
+def test_a_priority_queue_refuses_what_it_cannot_order_and_its_gets_never_raise(
+    program: list[object],
+) -> None:
+    # A refused put must leave the queue as it was. Checked against a twin queue that is
+    # given only the accepted items: the two must accept the same items and give out the
+    # very same objects in the same order.
+    _count("PriorityQueue programs")
+    queue: PriorityQueue[Any] = PriorityQueue()
+    twin: PriorityQueue[Any] = PriorityQueue()
+    accepted: list[object] = []
+    got: list[object] = []
+    for step in program:
+        if step == "get":
+            if queue.empty():
+                assert twin.empty()
+                continue
+            item = queue.get_nowait()
+            assert item is twin.get_nowait()
+            got.append(item)
+            continue
+        size = queue.qsize()
+        try:
+            queue.put_nowait(step)
+        except TypeError as exc:
+            assert str(exc).startswith(f"PriorityQueue refused {step!r}: it cannot be ordered")
+            assert queue.qsize() == size
+            continue
+        twin.put_nowait(step)  # raises if the queues are no longer alike
+        accepted.append(step)
+    rest = _drain(queue)
+    assert [id(x) for x in rest] == [id(x) for x in _drain(twin)]
+    got += rest
+    assert sorted(map(id, got)) == sorted(map(id, accepted))  # each exactly once
+
+
+@given(st.lists(mixed_priority_items, min_size=1, max_size=6), st.lists(mixed_priority_items, max_size=6))
+def test_blocked_priority_putters_whose_item_cannot_be_ordered_get_type_error_from_put(
+    first: list[tuple[int, object]], waiting: list[tuple[int, object]]
+) -> None:
+    _count("PriorityQueue programs")
+    queue: PriorityQueue[Any] = PriorityQueue(len(first))
+    accepted: list[object] = []
+    for item in first:
+        try:
+            queue.put_nowait(item)
+        except TypeError:
+            continue
+        accepted.append(item)
+    while not queue.full():
+        queue.put_nowait(first[0])  # fill up with an item that compares
+        accepted.append(first[0])
+    outcome: dict[int, str] = {}
+
+    async def putter(i: int, item: object) -> None:
+        try:
+            await queue.put(item)
+        except TypeError as exc:
+            assert "cannot be ordered" in str(exc)
+            outcome[i] = "refused"
+        else:
+            outcome[i] = "put"
+
+    tasks = [start(putter(i, item)) for i, item in enumerate(waiting)]
+    got: list[object] = []
+    while not queue.empty():
+        got.append(queue.get_nowait())  # each get lets in the next putter that compares
+        assert queue.qsize() <= len(first)
+    assert all(task.finished for task in tasks) and len(outcome) == len(waiting)
+    accepted += [item for i, item in enumerate(waiting) if outcome[i] == "put"]
+    assert sorted(map(id, got)) == sorted(map(id, accepted))  # each exactly once
+    assert f"putters=0 unfinished={len(accepted)}" in repr(queue)
+
+
+@given(
+    st.lists(
+        st.one_of(st.tuples(st.integers(0, 3), st.integers(0, 3)), st.just("get")), max_size=30
+    )
+)
+def test_a_priority_queue_of_ordered_items_gives_the_smallest_oldest_item_first(
+    program: list[object],
+) -> None:
+    _count("PriorityQueue programs")
+    queue: PriorityQueue[Any] = PriorityQueue()
+    model: list[object] = []  # in the order put; min() picks the first of equal items
+    for step in program:
+        if step != "get":
+            queue.put_nowait(step)
+            model.append(step)
+        elif model:
+            oldest_smallest = min(range(len(model)), key=model.__getitem__)  # type: ignore[arg-type]
+            assert queue.get_nowait() is model.pop(oldest_smallest)
+    assert [id(x) for x in _drain(queue)] == [id(x) for x in sorted(model)]  # type: ignore[type-var]
 
 
 @given(junk)

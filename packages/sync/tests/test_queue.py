@@ -160,6 +160,62 @@ def test_a_priority_item_that_does_not_compare_is_refused_and_leaves_the_queue_i
     assert [queue.get_nowait() for _ in range(3)] == [1, 2, 3]
 
 
+def test_a_refused_priority_item_is_named_with_the_item_it_could_not_be_compared_with() -> None:
+    queue: PriorityQueue[Any] = PriorityQueue()
+    for item in ((0, ""), (2, "")):
+        queue.put_nowait(item)
+    with pytest.raises(TypeError) as info:
+        queue.put_nowait((2, 0))
+    message = str(info.value)
+    assert message.startswith("PriorityQueue refused (2, 0): it cannot be ordered against (2, '')")
+    assert "not supported between instances of 'int' and 'str'" in message
+    assert isinstance(info.value.__cause__, TypeError)
+    # The shape that hypothesis found: heapq accepted (2, 0) and get_nowait() then raised.
+    assert [queue.get_nowait(), queue.get_nowait()] == [(0, ""), (2, "")]
+    assert queue.empty()
+
+
+def test_a_priority_queue_gives_equal_items_out_in_the_order_they_were_put() -> None:
+    class Job:
+        def __init__(self, priority: int, name: str) -> None:
+            self.priority, self.name = priority, name
+
+        def __lt__(self, other: Job) -> bool:
+            return self.priority < other.priority
+
+    queue: PriorityQueue[Job] = PriorityQueue()
+    for priority, name in [(2, "a"), (1, "b"), (2, "c"), (1, "d"), (2, "e"), (0, "f")]:
+        queue.put_nowait(Job(priority, name))
+    assert [queue.get_nowait().name for _ in range(6)] == ["f", "b", "d", "a", "c", "e"]
+
+
+def test_a_priority_queue_names_an_item_whose_repr_fails_or_is_long_in_short() -> None:
+    class Opaque:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    queue: PriorityQueue[Any] = PriorityQueue()
+    queue.put_nowait(1)
+    with pytest.raises(TypeError, match=r"refused <Opaque instance at 0x[0-9a-f]+>"):
+        queue.put_nowait(Opaque())
+    with pytest.raises(TypeError, match=r"refused 'xxxxx.*\.\.\..*xxx': it cannot be ordered"):
+        queue.put_nowait("x" * 1000)
+    assert queue.qsize() == 1
+
+
+def test_a_comparison_error_other_than_type_error_leaves_the_priority_queue_intact() -> None:
+    class Touchy:
+        def __lt__(self, other: object) -> bool:
+            raise ValueError("no order today")
+
+    queue: PriorityQueue[Any] = PriorityQueue()
+    queue.put_nowait(Touchy())  # nothing to compare with yet
+    with pytest.raises(ValueError, match="no order today"):
+        queue.put_nowait(Touchy())
+    assert queue.qsize() == 1
+    assert isinstance(queue.get_nowait(), Touchy)
+
+
 def test_a_blocked_priority_item_that_does_not_compare_fails_its_own_put_only() -> None:
     queue: PriorityQueue[Any] = PriorityQueue(2)
     queue.put_nowait(1)
@@ -170,12 +226,12 @@ def test_a_blocked_priority_item_that_does_not_compare_fails_its_own_put_only() 
         try:
             await queue.put(item)
         except TypeError as exc:
-            errors.append(type(exc).__name__)
+            errors.append(f"{type(exc).__name__}: {str(exc).split(' against')[0]}")
 
     odd = start(put_catching("not a number"))
     fine = start(_put(queue, 0))
     assert queue.get_nowait() == 1  # makes room: "not a number" fails to go in, 0 goes in
-    assert errors == ["TypeError"]
+    assert errors == ["TypeError: PriorityQueue refused 'not a number': it cannot be ordered"]
     assert odd.finished
     assert fine.finished
     assert [queue.get_nowait(), queue.get_nowait()] == [0, 2]

@@ -29,11 +29,12 @@ directly as registrars.
 
 from __future__ import annotations
 
+import reprlib
 import sys
 import types
+from bisect import bisect_right
 from collections import deque
 from functools import partial
-from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gearwork.core import Cancelled
@@ -680,48 +681,101 @@ class LifoQueue(Queue[T]):
         self._items.append(item)
 
 
-def _heap_push(heap: list[Any], item: Any) -> None:
-    """heappush, leaving the heap as it was if a comparison raises.
+def _sorted_insert(items: list[Any], queue_name: str, item: Any) -> None:
+    """Insert *item* into the sorted list *items*, after the items equal to it.
 
-    heappush appends the item, then swaps it with each ancestor it is smaller
-    than, on the path towards the root. A comparison may raise at any step:
-    at the first one if the item does not compare with the queue's items at
-    all, or further up if it compares with some items and not others (such
-    as ``(priority, payload)`` tuples whose priorities tie and whose payloads
-    do not compare). The swaps made so far are then undone along the same
-    path, without comparing anything, and the item is taken off again.
+    The binary search compares *item* with about log2(len(items)) items,
+    always including the two it ends up between. If a comparison raises
+    TypeError, nothing was inserted and a TypeError naming both items is
+    raised instead; any other exception from a comparison propagates as it
+    is, the list unchanged too.
     """
     try:
-        heappush(heap, item)
-    except BaseException:
-        pos = len(heap) - 1
-        path = [pos]
-        while pos > 0 and heap[pos] is not item:
-            pos = (pos - 1) >> 1
-            path.append(pos)
-        if heap and heap[pos] is item:  # else it never went in
-            for step in range(len(path) - 1, 0, -1):
-                heap[path[step]] = heap[path[step - 1]]
-            heap.pop()
-        raise
+        index = bisect_right(items, item)
+    except TypeError as exc:
+        raise _refused(items, queue_name, item, exc) from exc
+    items.insert(index, item)
+
+
+def _refused(items: list[Any], queue_name: str, item: Any, exc: TypeError) -> TypeError:
+    """The TypeError for an item that does not compare with an item of the queue.
+
+    To name the other item, the binary search is retraced in Python: the
+    same comparisons in the same order (only after one of them already
+    raised, so the normal path pays nothing for this).
+    """
+    other: Any = _NOBODY
+    lo, hi = 0, len(items)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        candidate = items[mid]
+        try:
+            before = item < candidate
+        except TypeError:
+            other = candidate
+            break
+        if before:
+            hi = mid
+        else:
+            lo = mid + 1
+    against = "an item in the queue" if other is _NOBODY else f"{_repr(other)}, in the queue"
+    return TypeError(
+        f"{queue_name} refused {_repr(item)}: it cannot be ordered against {against} "
+        f"({exc}); the item was not put. The items of a {queue_name} must all compare "
+        "with each other: use (priority, counter, payload) tuples for payloads that do not"
+    )
+
+
+_NOBODY = object()
+_short = reprlib.Repr()  # for error messages: long reprs are cut, failing ones replaced
+_short.maxstring = _short.maxother = 60
+_repr = _short.repr
 
 
 class PriorityQueue(Queue[T]):
     """A :class:`Queue` that gives out its smallest item first, like :class:`asyncio.PriorityQueue`.
 
-    Items are kept in a heap (:mod:`heapq`); use tuples such as
-    ``(priority, counter, payload)`` for payloads that do not compare.
+    Items are kept in a list sorted with ``<`` (by binary insertion, with
+    :mod:`bisect`); among equal items the one put first comes out first,
+    which :mod:`heapq` (and asyncio) do not promise. What is guaranteed:
 
-    :raises TypeError: from ``put``, when the item does not compare with the
-        items in the queue (the item is not put; for a waiting putter, its
-        ``put`` raises when the item would move in). Items must compare with
-        each other, as in :class:`asyncio.PriorityQueue`.
+    - ``put`` compares the new item with about log2(n) of the n items in
+      the queue, including the two it will sit between. If one of these
+      comparisons raises :class:`TypeError`, the item is refused: ``put``
+      raises a TypeError naming it and the item it could not be compared
+      with, and the queue is left exactly as it was.
+    - ``get`` and ``get_nowait`` compare nothing, so they never raise
+      TypeError: every accepted item comes out, exactly once.
+    - For items that are totally ordered by ``<`` (numbers, strings,
+      tuples of such), the order is the sorted order, first-in first-out
+      among equal items.
+
+    Items need not compare with *every* other item for ``put`` to accept
+    them, only with the ones the search meets: an item that does not
+    compare with some item further away (which only happens when ``<`` is
+    not transitive over the items, such as tuples that mix payload types)
+    may be accepted, and comes out where it was placed. Use tuples such as
+    ``(priority, counter, payload)`` to give any payload a total order.
+
+    Cost, for n items in the queue: ``put`` makes O(log n) comparisons and
+    moves O(n) pointers in memory (C's ``memmove``, cheap next to a
+    comparison for queues up to some thousands of items); ``get`` makes no
+    comparison and moves O(n) pointers.
+
+    :raises TypeError: from ``put`` and ``put_nowait``, for an item that
+        cannot be ordered against the items it is compared with. A putter
+        waiting on a full queue gets it from its ``put`` when its item
+        would move in; the next waiting putter may then take the room.
 
     >>> queue = PriorityQueue()
-    >>> for item in (5, 1, 3):
+    >>> for item in ((5, "e"), (1, "a"), (3, "c"), (1, "b")):
     ...     queue.put_nowait(item)
-    >>> [queue.get_nowait() for _ in range(3)]
-    [1, 3, 5]
+    >>> queue.put_nowait((3, None))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    TypeError: PriorityQueue refused (3, None): it cannot be ordered against (3, 'c'), in the queue (...
+    >>> [queue.get_nowait() for _ in range(queue.qsize())]
+    [(1, 'a'), (1, 'b'), (3, 'c'), (5, 'e')]
     """
 
     __slots__ = ()
@@ -729,13 +783,15 @@ class PriorityQueue(Queue[T]):
     __module__ = "gearwork.sync"
 
     def _init_items(self) -> None:
-        items: list[Any] = []  # heapq wants comparable items; T is not bounded
+        items: list[Any] = []  # kept sorted; T is not bounded, so not list[T]
         self._items = items
-        self._add = partial(_heap_push, items)
-        self._take = partial(heappop, items)
+        self._add = partial(_sorted_insert, items, type(self).__name__)
+        self._take = partial(items.pop, 0)
 
     def _put_back(self, item: T) -> None:
-        heappush(self._items, item)
+        # The item was just taken from the head, and it came before the items equal to
+        # it: putting it back at the head restores the order without comparing anything.
+        self._items.insert(0, item)
 
 
 # doctest looks for examples in a module's own objects, and these classes say they belong
