@@ -324,3 +324,121 @@ def test_a_future_can_be_awaited_many_times_for_the_same_result() -> None:
         return [await future for _ in range(3)]
 
     assert start(main()).result == [9, 9, 9]
+
+
+# -- wait(): anyioutils' semantics ---------------------------------------------------
+
+
+async def _wait(future: Future[Any], into: list[Any]) -> None:
+    into.append(await future.wait())
+
+
+def test_wait_on_a_pending_future_evaluates_to_its_result() -> None:
+    future: Future[int] = Future()
+    got: list[Any] = []
+    task = start(_wait(future, got))
+    assert not task.done()
+    future.set_result(7)
+    assert task.finished and got == [7]
+
+
+def test_wait_on_a_future_that_is_cancelled_evaluates_to_none() -> None:
+    future: Future[int] = Future()
+    got: list[Any] = []
+    task = start(_wait(future, got))
+    future.cancel("not needed")
+    assert task.finished and got == [None]
+
+
+def test_wait_on_a_future_that_gets_an_exception_raises_it() -> None:
+    future: Future[int] = Future()
+    error = KeyError("k")
+    caught: list[BaseException] = []
+
+    async def main() -> None:
+        try:
+            await future.wait()
+        except KeyError as exc:
+            caught.append(exc)
+
+    task = start(main())
+    future.set_exception(error)
+    assert task.finished and caught == [error]
+
+
+@pytest.mark.parametrize("outcome", ["result", "exception", "cancelled"])
+def test_wait_on_a_done_future_does_not_suspend(outcome: str) -> None:
+    future: Future[int] = Future()
+    if outcome == "result":
+        future.set_result(1)
+    elif outcome == "exception":
+        future.set_exception(ValueError("bad"))
+    else:
+        future.cancel()
+    got: list[Any] = []
+    if outcome == "exception":
+        with pytest.raises(ValueError, match="bad"):  # out of start(): it did not suspend
+            start(_wait(future, got))
+        return
+    task = start(_wait(future, got))
+    assert task.finished and got == [1 if outcome == "result" else None]
+
+
+def test_a_task_cancelled_in_wait_leaves_and_the_other_waiters_are_woken_in_order() -> None:
+    future: Future[str] = Future()
+    log: list[str] = []
+
+    async def waiter(name: str) -> None:
+        try:
+            log.append(f"{name}: {await future.wait()}")
+        except Cancelled:
+            log.append(f"{name}: cancelled")
+            raise
+
+    first = start(waiter("first"))
+    middle = start(waiter("middle"))
+    future.add_done_callback(lambda f: log.append("callback"))
+    last = start(waiter("last"))
+    middle.cancel()
+    assert middle.cancelled and not future.done()
+    assert log == ["middle: cancelled"]
+    future.set_result("ok")
+    assert log == ["middle: cancelled", "first: ok", "callback", "last: ok"]
+    assert first.finished and last.finished
+
+
+def test_cancelling_every_task_in_wait_leaves_nothing_behind() -> None:
+    future: Future[int] = Future()
+    tasks = [start(_wait(future, [])) for _ in range(3)]
+    for task in reversed(tasks):
+        task.cancel()
+    assert future.remove_done_callback(print) == 0
+    got: list[Any] = []
+    later = start(_wait(future, got))
+    future.set_result(5)
+    assert later.finished and got == [5]
+    assert all(task.cancelled for task in tasks)
+
+
+def test_wait_and_await_of_one_future_wake_in_the_order_they_began() -> None:
+    future: Future[int] = Future()
+    got: list[Any] = []
+    start(_await(future, got))
+    start(_wait(future, got))
+    future.set_result(3)
+    assert got == [3, 3]
+
+
+def test_a_generator_based_coroutine_can_yield_from_wait() -> None:
+    future: Future[int] = Future()
+
+    @types.coroutine
+    def legacy() -> Generator[Any, Any, int | None]:
+        return (yield from future.wait())
+
+    async def main() -> int | None:
+        return await legacy()
+
+    task = start(main())
+    future.cancel()
+    assert task.finished and task.result is None

@@ -148,6 +148,7 @@ SPECS = [
         "Queue.join", _queue_with_unfinished_work, lambda q: q.join(), _finish_work_then_keep, True
     ),
     Spec("Future", Future, lambda f: f, _set_result, True),
+    Spec("Future.wait", Future, lambda f: f.wait(), _set_result, True),
     Spec(
         "AsyncValue.wait_value", lambda: AsyncValue(0), lambda v: v.wait_value(bool), _assign, True
     ),

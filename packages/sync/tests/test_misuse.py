@@ -310,6 +310,12 @@ AWAITED_FROM_ASYNCIO: list[tuple[str, Callable[[], Any], Callable[[Any], Awaitab
     ("Queue.join", _unfinished_queue, lambda q: q.join()),
     ("Future", Future, lambda f: f),
     ("Future (2nd waiter)", _with_a_gearwork_waiter(Future, lambda f: f), lambda f: f),
+    ("Future.wait", Future, lambda f: f.wait()),
+    (
+        "Future.wait (2nd waiter)",
+        _with_a_gearwork_waiter(Future, lambda f: f.wait()),
+        lambda f: f.wait(),
+    ),
     ("AsyncValue.wait_value", lambda: AsyncValue(0), lambda v: v.wait_value(1)),
     ("AsyncValue.wait_transition", lambda: AsyncValue(0), lambda v: v.wait_transition()),
     ("AsyncBool.wait_value", AsyncBool, lambda v: v.wait_value(True)),
@@ -341,7 +347,7 @@ def _asyncio_error(make: Callable[[], Any], wait: Callable[[Any], Awaitable[Any]
 def _named(name: str) -> str:
     """What the note calls the awaitable of case *name*."""
     awaited = name.split(" (")[0]
-    if awaited.startswith("Future"):
+    if awaited == "Future":
         return "a gearwork.sync.Future"
     if "RepeatedEvent" in awaited:
         return f"gearwork.sync.{awaited}.__anext__()"

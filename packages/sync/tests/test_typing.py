@@ -45,6 +45,7 @@ async def check_queues() -> None:
 async def check_future() -> None:
     future: Future[str] = Future()
     assert_type(await future, str)
+    assert_type(await future.wait(), str | None)
     assert_type(future.result(), str)
     assert_type(future.exception(), BaseException | None)
     assert_type(future.cancel(), bool)

@@ -104,6 +104,8 @@ SPECS = [
     Spec(
         "Future (cancel)", Future, _await_cancelled_future, lambda f, n: f.cancel("released"), True
     ),
+    Spec("Future.wait", Future, lambda f: f.wait(), lambda f, n: f.set_result(None), True),
+    Spec("Future.wait (cancel)", Future, lambda f: f.wait(), lambda f, n: f.cancel(), True),
     Spec("Queue.get", Queue, lambda q: q.get(), _put_items, False),
     Spec("LifoQueue.get", LifoQueue, lambda q: q.get(), _put_items, False),
     Spec("PriorityQueue.get", PriorityQueue, lambda q: q.get(), _put_items, False),

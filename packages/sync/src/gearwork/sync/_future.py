@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gearwork.core import Cancelled, InvalidStateError, Task
@@ -36,7 +37,9 @@ class Future(Generic[T]):
 
     ``await future`` evaluates to the result, raises the exception that was
     set, or raises :class:`~gearwork.core.Cancelled` if the future was
-    cancelled. Awaiting a future that is already done does not suspend.
+    cancelled; ``await future.wait()`` (anyioutils' form) is the same but
+    evaluates to ``None`` for a cancelled future. Awaiting a future that is
+    already done does not suspend.
 
     Cancelling a *task* that awaits a future only stops that task waiting:
     the future stays pending for its other awaiters and for whoever will
@@ -343,6 +346,50 @@ class Future(Generic[T]):
         return self.result()
 
     __iter__ = __await__  # ``yield from future`` in generator-based coroutines, as in asyncio
+
+    @types.coroutine
+    def wait(self) -> Generator[Registrar, Resumption, T | None]:
+        """Wait until the future is done; the result, or ``None`` if it was cancelled.
+
+        anyioutils' ``await future.wait()``: the same as ``await future``
+        except that a cancelled future evaluates to ``None`` instead of
+        raising :class:`~gearwork.core.Cancelled`. Returns (or raises) at
+        once, without suspending, if the future is already done. A task
+        cancelled while it waits stops waiting (it gets ``Cancelled`` here,
+        as always) and the future is not affected.
+
+        :raises BaseException: the exception set with :meth:`set_exception`.
+
+        >>> from gearwork.core import start
+        >>> async def main(future):
+        ...     print("waited:", await future.wait())
+        >>> done, dropped = Future(), Future()
+        >>> tasks = [start(main(done)), start(main(dropped))]
+        >>> done.set_result("the answer")
+        waited: the answer
+        >>> dropped.cancel()
+        waited: None
+        True
+        """
+        if self._state == _PENDING:
+            callbacks = self._callbacks
+            if callbacks is None:
+                callbacks = self._callbacks = []
+            index = len(callbacks)
+            try:
+                yield callbacks.append
+            except GeneratorExit:
+                raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+            except Cancelled:  # the common case, first: binding it would cost
+                _forget_waiter(callbacks, index)
+                raise
+            except BaseException as exc:
+                if not explain_foreign_throw(exc, _what(self, "wait()")):
+                    _forget_waiter(callbacks, index)
+                raise
+        if self._state == _CANCELLED:
+            return None
+        return self.result()
 
     def __repr__(self) -> str:
         state = self._state
