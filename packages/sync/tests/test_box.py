@@ -80,7 +80,7 @@ def test_a_put_into_a_full_box_wakes_nobody_again(make: Any) -> None:
 
     task = start(get_twice())
     box.put(1)  # wakes the getter, which clears the box and waits again
-    assert woken == [((1,), {})] and not task.finished
+    assert woken == [((1,), {})] and not task.done()
     box.put(2)
     assert task.finished
     box.put(3)  # full: no getter is woken, nothing changes
