@@ -28,9 +28,17 @@ Scenarios:
     size 1; a consumer task gets 1,000 items, each get letting the blocked
     producer's next item in.
 
-Memory: ``sync: bytes per task parked on an event`` is the traced memory of
-n tasks each waiting on one shared event (task, coroutine, wait frames and
-the event's bookkeeping).
+Memory (traced bytes per unit, for n units; the harness picks n):
+
+``sync: bytes per task parked on an event``
+    n tasks each waiting on one shared event (task, coroutine, wait frames
+    and the event's bookkeeping).
+``sync: bytes per task parked on its own event``
+    n tasks each waiting on an event of its own, made for it (the pattern of
+    one event per widget or per request): the task, its frames and a whole
+    event with one waiter.
+``sync: bytes per Event with no waiter``
+    n events that nobody waits for.
 
 asyncio runs its cases in batches inside one ``run_until_complete`` and
 reports per unit of work.
@@ -325,6 +333,32 @@ def ag_parked(n: int) -> tuple[object, Callable[[], object]]:
     return _parked(asyncgui.Event(), asyncgui.start, n)
 
 
+def _parked_on_own(
+    make_event: Callable[[], Any], start: Callable[[Any], Any], n: int
+) -> tuple[object, Callable[[], object]]:
+    async def waiter(event: Any) -> None:
+        await event.wait()
+
+    tasks = [start(waiter(make_event())) for _ in range(n)]  # each frame holds its event
+    return tasks, lambda: [t.cancel() for t in tasks]
+
+
+def gw_parked_on_own(n: int) -> tuple[object, Callable[[], object]]:
+    return _parked_on_own(gws.Event, gw.start, n)
+
+
+def ag_parked_on_own(n: int) -> tuple[object, Callable[[], object]]:
+    return _parked_on_own(asyncgui.Event, asyncgui.start, n)
+
+
+def gw_idle_events(n: int) -> tuple[object, Callable[[], object]]:
+    return [gws.Event() for _ in range(n)], lambda: None
+
+
+def ag_idle_events(n: int) -> tuple[object, Callable[[], object]]:
+    return [asyncgui.Event() for _ in range(n)], lambda: None
+
+
 def aio_parked(n: int) -> tuple[object, Callable[[], object]]:
     loop = asyncio.new_event_loop()
     event = asyncio.Event()
@@ -381,6 +415,10 @@ MEMORY_CASES = [
     MemoryCase("sync: bytes per task parked on an event", "gearwork", gw_parked),
     MemoryCase("sync: bytes per task parked on an event", "asyncgui", ag_parked),
     MemoryCase("sync: bytes per task parked on an event", "asyncio", aio_parked),
+    MemoryCase("sync: bytes per task parked on its own event", "gearwork", gw_parked_on_own),
+    MemoryCase("sync: bytes per task parked on its own event", "asyncgui", ag_parked_on_own),
+    MemoryCase("sync: bytes per Event with no waiter", "gearwork", gw_idle_events),
+    MemoryCase("sync: bytes per Event with no waiter", "asyncgui", ag_idle_events),
 ]
 
 TARGETS = [
@@ -389,4 +427,6 @@ TARGETS = [
     Target("sync: broadcast to 1,000 waiters (per woken task)", "asyncgui", 0.8),
     Target("sync: queue round trip (per item)", "asyncgui-ext-queue", 0.8),
     Target("sync: bytes per task parked on an event", "asyncgui", 0.8),
+    Target("sync: bytes per task parked on its own event", "asyncgui", 0.8),
+    Target("sync: bytes per Event with no waiter", "asyncgui", 1.0),
 ]

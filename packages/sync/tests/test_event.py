@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import gc
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ from hypothesis import strategies as st
 from gearwork.core import Cancelled, InvalidStateError, Task, open_cancel_scope, start
 from gearwork.core.lowlevel import RESUME_DEPTH_LIMIT
 from gearwork.sync import Event, ExclusiveEvent, StatefulEvent
+from gearwork.sync._event import _no_list
 
 Resumption = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -110,6 +114,7 @@ def test_waiting_and_being_cancelled_repeatedly_does_not_grow_the_event() -> Non
     second = start(_wait_once(event, []))
     for _ in range(1000):
         start(_wait_once(event, [])).cancel()
+    assert event._tasks is not None
     assert len(event._tasks) == 1  # only `second`; the cancelled ones were trimmed
     keeper.cancel()
     second.cancel()
@@ -154,6 +159,58 @@ def test_events_are_weak_referenceable() -> None:
         event = cls()
         assert weakref.ref(event)() is event
         assert weakref.WeakMethod(event.fire)() == event.fire
+
+
+class _ObjectWithAList:
+    """The smallest event one can write: a weak-referenceable object and an empty list."""
+
+    __slots__ = ("__weakref__", "waiting")
+
+    def __init__(self) -> None:
+        self.waiting: list[object] = []
+
+
+def _traced_bytes_each(make: Callable[[], object], n: int = 2000) -> float:
+    keep: list[object] = [None] * n  # allocated before tracing starts
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            keep[i] = make()
+        return (tracemalloc.get_traced_memory()[0] - before) / n
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_event_nobody_waits_for_is_no_larger_than_an_object_holding_an_empty_list(
+    report_figure: Callable[[str], None],
+) -> None:
+    event_bytes = _traced_bytes_each(Event)
+    reference = _traced_bytes_each(_ObjectWithAList)
+    report_figure(
+        f"sync: an Event with no waiter takes {event_bytes:.0f} B "
+        f"(an object holding an empty list: {reference:.0f} B)"
+    )
+    assert event_bytes <= reference
+
+
+def _made(event: Event) -> tuple[object, object, object]:
+    """What the event has made so far: its registrar, its list, the list's append."""
+    return event._register, event._tasks, event._append
+
+
+def test_an_event_makes_its_registrar_at_the_first_wait_and_its_list_at_the_second() -> None:
+    event = Event()
+    assert _made(event) == (None, None, _no_list)  # nothing made in advance
+    first = start(_wait_once(event, []))
+    registrar, tasks, _ = _made(event)
+    assert registrar is not None and tasks is None  # one waiter: no list
+    second = start(_wait_once(event, []))
+    assert event._tasks == [second]
+    event.fire()
+    assert first.finished and second.finished
+    assert _made(event) == (registrar, None, _no_list)  # the list dropped, the registrar kept
 
 
 @given(st.lists(st.tuples(st.sampled_from(["wait", "cancel", "fire"]), st.integers(0, 20))))

@@ -637,6 +637,53 @@ def test_a_finalizer_firing_an_event_inside_its_fire_s_own_allocations_wakes_nob
         _event_trial(threshold, pad)
 
 
+def _wait_trial(
+    kind: type[Event] | type[StatefulEvent] | type[Box], threshold: int, pad: int
+) -> None:
+    obj = kind()
+    wait = obj.get if isinstance(obj, Box) else obj.wait
+    release = obj.put if isinstance(obj, Box) else obj.fire
+    names: list[str] = []
+    woken: list[str] = []
+
+    async def waiter(name: str) -> None:
+        await wait()
+        woken.append(name)
+
+    def join(name: str) -> None:
+        names.append(name)
+        start(waiter(name))
+
+    def release_and_reset() -> None:
+        release()
+        obj.clear() if not isinstance(obj, Event) else None
+
+    with _collections_inside_allocations(threshold, pad):
+        # The first wait makes the registrar and the second one the list of later
+        # waiters; finalizers that wait or fire may run inside those allocations.
+        _RunsWhenCollected(lambda: join("finalizer 1"))
+        join("a")
+        _RunsWhenCollected(release_and_reset)
+        join("b")
+        _RunsWhenCollected(lambda: join("finalizer 2"))
+        join("c")
+        join("d")
+    release_and_reset()
+    assert sorted(woken) == sorted(names), (kind, threshold, pad, names, woken)
+    assert repr(obj).endswith("waiters=0>"), (kind, threshold, pad)
+
+
+@pytest.mark.parametrize("kind", [Event, StatefulEvent, Box])
+def test_finalizers_that_wait_or_fire_inside_a_wait_s_allocations_lose_no_waiter(
+    kind: type[Event] | type[StatefulEvent] | type[Box],
+) -> None:
+    # wait() makes the registrar at the first wait and the list at the second, both
+    # before it reads the event's state; a finalizer that ran during the allocation came
+    # first, and every task that began waiting is woken exactly once.
+    for threshold, pad in SWEEP:
+        _wait_trial(kind, threshold, pad)
+
+
 def _value_trial(threshold: int, pad: int) -> None:
     value: AsyncValue[str] = AsyncValue("start")
     wakes: list[tuple[str, str]] = []

@@ -3,32 +3,40 @@
 How waiters are kept
 --------------------
 Most events have at most one waiter at a time, so the first waiter is kept in
-a slot of its own (``_task``) and only the others go to a list (``_tasks``).
-Whoever wakes the waiters takes them out *before* stepping them, so a woken
-task is never found in the event again; a waiter therefore only needs clean-up
-when an exception (cancellation, ``throw``) reaches it while it waits, and the
-normal path of ``wait`` does no clean-up at all.
+a slot of its own (``_task``) and only the others go to a list (``_tasks``),
+which is created when a second task comes and dropped by the ``fire()`` that
+wakes its tasks. Whoever wakes the waiters takes them out *before* stepping
+them, so a woken task is never found in the event again; a waiter therefore
+only needs clean-up when an exception (cancellation, ``throw``) reaches it
+while it waits, and the normal path of ``wait`` does no clean-up at all.
 
 A waiter in the list knows its index (the length of the list when it
 registered). On an exception it writes ``None`` there (a tombstone, O(1),
 skipped by the wake-up loop) and trims trailing tombstones, so a waiter that
 repeatedly waits and is cancelled does not grow the list.
 
-The registrars (``_register``, the bound ``append`` of the list) are bound
-once, when the event is created: yielding them allocates nothing. (The bound
-``_register`` refers to its event, so an event is freed by the cyclic garbage
-collector rather than the moment its last reference goes.)
+An event that nobody has waited for holds nothing but empty slots (72 bytes
+on 64-bit CPython, less than an object holding an empty list). The registrars are bound methods, made when first needed and
+kept: ``_register`` (bound ``_take_task``) at the first wait, the list's
+bound ``append`` with the list. Yielding them allocates nothing, which is
+what keeps a ping (one task waiting again and again) fast. (The bound
+``_register`` refers to its event, so an event that has been waited on is
+freed by the cyclic garbage collector rather than the moment its last
+reference goes.)
 
 Finalizers
 ----------
 Up to Python 3.11 the garbage collector runs inside whichever allocation
 crosses its threshold, so the finalizers of garbage (``__del__``) may run in
-the middle of ``fire()``, and fire, wait on or cancel waiters of the very
-event being fired. ``fire()`` therefore allocates the fresh list (and its
-bound ``append``) *before* it reads or replaces its state: the state is then
-taken out and replaced with no allocation in between, and a finalizer that
-ran during the allocation simply came first. (Replacing the list first and
-allocating afterwards let such a fire wake the same waiters a second time.)
+the middle of ``fire()`` or ``wait()``, and fire, wait on or cancel waiters
+of the very event at hand. So nothing is allocated between reading the
+waiter state and replacing it: ``fire()`` takes the waiters out by emptying
+the slots (it allocates nothing at all), and ``wait()`` makes
+the registrar, or the list for a second waiter, *before* it reads the state
+it acts on; a finalizer that ran during the allocation simply came first.
+(Replacing the state first and allocating afterwards let such a fire wake
+the same waiters a second time, or a waiter that registered during the
+allocation be overwritten.)
 """
 
 from __future__ import annotations
@@ -57,17 +65,16 @@ class _Waiters:
     __slots__ = ("__weakref__", "_append", "_register", "_task", "_tasks")
 
     _task: Task[Any] | None  # the first waiter, while it is the only one or the oldest
-    _tasks: list[Task[Any] | None]  # the later waiters; None marks a cancelled one
-    _append: Callable[[Task[Any] | None], None]  # _tasks.append, bound once
-    _register: Registrar  # _take_task, bound once
+    _tasks: list[Task[Any] | None] | None  # the later waiters (None marks a cancelled one)
+    _append: Callable[[Task[Any] | None], None]  # _tasks.append, or _no_list without a list
+    _register: Registrar | None  # _take_task, bound at the first wait
     _awaited: ClassVar[str] = "wait()"  # what _park serves, named in misuse notes
 
     def __init__(self) -> None:
         self._task = None
-        tasks: list[Task[Any] | None] = []
-        self._tasks = tasks
-        self._append = tasks.append
-        self._register = self._take_task
+        self._tasks = None
+        self._append = _no_list
+        self._register = None
 
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
@@ -75,22 +82,77 @@ class _Waiters:
     # asyncio's "bad yield" error shows this name when the awaitable is misused there.
     _take_task.__qualname__ = "gearwork.sync.<waiter registrar>"
 
+    def _bind_registrar(self) -> Registrar | None:
+        """Bind and keep the registrar (at the first wait); ``None`` if the event is busy now.
+
+        The allocation may run finalizers that wait on this event (see
+        "Finalizers"): then the caller joins the list of later waiters instead.
+        (No AttributeError from an unset slot in place of the ``None`` check:
+        an exception raised in a generator gives it a frame object for good,
+        240 more bytes for as long as the task waits.)
+        """
+        register = self._register = self._take_task
+        if self._task is None and not self._tasks:
+            return register
+        return None
+
+    def _later_waiters(self) -> list[Task[Any] | None]:
+        """The list of later waiters; made (with its bound ``append``) if there is none.
+
+        The new list is allocated before the slots are read: see "Finalizers"
+        in the module docstring.
+        """
+        fresh: list[Task[Any] | None] = []
+        append = fresh.append
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._tasks = fresh
+            self._append = append
+        return tasks
+
     @types.coroutine
     def _park(self) -> Generator[Registrar, Resumption, Resumption]:
         """Wait for :meth:`_wake`; evaluates to the ``(args, kwargs)`` it passes."""
         tasks = self._tasks
-        if self._task is None and not tasks:
-            try:
-                return (yield self._register)
-            except GeneratorExit:
-                raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-            except Cancelled:  # the common case, first: binding it would cost
-                self._task = None
-                raise
-            except BaseException as exc:
-                if not explain_foreign_throw(exc, _what(self, self._awaited)):
+        if not tasks:
+            if self._task is None:
+                register = self._register
+                if register is None:  # the first wait
+                    register = self._bind_registrar()
+                    if register is None:  # a finalizer made the event busy meanwhile
+                        return (yield from self._park_later())
+                try:
+                    return (yield register)
+                except GeneratorExit:
+                    raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+                except Cancelled:  # the common case, first: binding it would cost
                     self._task = None
-                raise
+                    raise
+                except BaseException as exc:
+                    if not explain_foreign_throw(exc, _what(self, self._awaited)):
+                        self._task = None
+                    raise
+            if tasks is None:  # a second waiter: the list is made
+                tasks = self._later_waiters()
+        index = len(tasks)
+        try:
+            return (yield self._append)
+        except GeneratorExit:
+            raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+        except Cancelled:  # the common case, first: binding it would cost
+            _forget(tasks, index)
+            raise
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, _what(self, self._awaited)):
+                _forget(tasks, index)
+            raise
+
+    @types.coroutine
+    def _park_later(self) -> Generator[Registrar, Resumption, Resumption]:
+        """Wait in the list of later waiters (the second half of :meth:`_park`)."""
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._later_waiters()
         index = len(tasks)
         try:
             return (yield self._append)
@@ -106,15 +168,13 @@ class _Waiters:
 
     def _wake(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Take every waiter out, then step each of them with *args* and *kwargs*."""
-        if self._tasks:
-            # Allocate first, then read and replace the state: see "Finalizers" above.
-            fresh: list[Task[Any] | None] = []
-            append = fresh.append
+        tasks = self._tasks
+        if tasks:
+            # Read and replace the state without allocating: see "Finalizers" above.
             first = self._task
-            tasks = self._tasks
             self._task = None
-            self._tasks = fresh
-            self._append = append
+            self._tasks = None
+            self._append = _no_list
             wake_all(first, tasks, args, kwargs)
             return
         first = self._task
@@ -123,7 +183,14 @@ class _Waiters:
             step(first, args, kwargs)
 
     def _count_waiters(self) -> int:
-        return (self._task is not None) + sum(t is not None for t in self._tasks)
+        tasks = self._tasks
+        later = sum(t is not None for t in tasks) if tasks else 0
+        return (self._task is not None) + later
+
+
+def _no_list(task: Task[Any] | None) -> None:
+    """What ``_append`` holds while an event has no list: never called (wait() makes one)."""
+    raise AssertionError(f"gearwork.sync: {task!r} registered with an event that has no list")
 
 
 def _forget(tasks: list[Task[Any] | None], index: int) -> None:
@@ -196,15 +263,13 @@ class Event(_Waiters):
         second woke
         """
         if self._tasks:
-            # Allocate first, then read and replace the state: see "Finalizers" in the
+            # Read and replace the state without allocating: see "Finalizers" in the
             # module docstring.
-            fresh: list[Task[Any] | None] = []
-            append = fresh.append
-            first = self._task
             tasks = self._tasks
+            first = self._task
             self._task = None
-            self._tasks = fresh
-            self._append = append
+            self._tasks = None
+            self._append = _no_list
             wake_all(first, tasks, args, kwargs)
             return
         task = self._task
@@ -241,18 +306,26 @@ class Event(_Waiters):
         """
         # The body of _Waiters._park, inlined to save a generator per wait.
         tasks = self._tasks
-        if self._task is None and not tasks:
-            try:
-                return (yield self._register)
-            except GeneratorExit:
-                raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
-            except Cancelled:  # the common case, first: binding it would cost
-                self._task = None
-                raise
-            except BaseException as exc:
-                if not explain_foreign_throw(exc, _what(self, "wait()")):
+        if not tasks:
+            if self._task is None:
+                register = self._register
+                if register is None:  # the first wait
+                    register = self._bind_registrar()
+                    if register is None:  # a finalizer made the event busy meanwhile
+                        return (yield from self._park_later())
+                try:
+                    return (yield register)
+                except GeneratorExit:
+                    raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
+                except Cancelled:  # the common case, first: binding it would cost
                     self._task = None
-                raise
+                    raise
+                except BaseException as exc:
+                    if not explain_foreign_throw(exc, _what(self, "wait()")):
+                        self._task = None
+                    raise
+            if tasks is None:  # a second waiter: the list is made
+                tasks = self._later_waiters()
         index = len(tasks)
         try:
             return (yield self._append)
