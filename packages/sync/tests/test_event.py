@@ -499,3 +499,50 @@ def test_cancelling_a_waiter_raises_cancelled_at_its_await() -> None:
     task.cancel()
     assert caught == ["cancelled"]
     assert task.cancelled
+
+
+# -- the asyncio habit on events without a set state -----------------------------------
+
+
+@pytest.mark.parametrize("cls", [Event, ExclusiveEvent])
+@pytest.mark.parametrize("name", ["set", "is_set", "clear"])
+def test_asyncio_s_set_state_methods_raise_attribute_error_pointing_to_stateful_event(
+    cls: type[Event] | type[ExclusiveEvent], name: str
+) -> None:
+    event = cls()
+    with pytest.raises(AttributeError) as info:
+        getattr(event, name)()
+    message = str(info.value)
+    assert message.startswith(f"'{cls.__name__}' object has no attribute '{name}'; ")
+    assert f"gearwork.sync.{cls.__name__} has no set state" in message
+    assert "use StatefulEvent, which has set(), is_set(), clear() and wait()" in message
+    assert info.value.name == name and info.value.obj is event
+    # Still a missing attribute to the usual tools.
+    assert not hasattr(event, name)
+    assert getattr(event, name, "default") == "default"
+
+
+def test_the_message_names_a_subclass_and_the_gearwork_class_it_comes_from() -> None:
+    class ButtonEvent(Event):
+        __slots__ = ()
+
+    with pytest.raises(AttributeError, match=r"^'.*ButtonEvent' object has no attribute 'set'; "):
+        ButtonEvent().set()  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match=r"gearwork\.sync\.Event has no set state"):
+        ButtonEvent().is_set()  # type: ignore[attr-defined]
+
+
+def test_the_stateful_event_keeps_its_asyncio_methods() -> None:
+    event = StatefulEvent()
+    event.set()
+    assert event.is_set()
+    event.clear()
+    assert not event.is_set()
+
+
+def test_events_pay_nothing_for_the_asyncio_hint_on_other_attributes() -> None:
+    # No __getattr__: it would route every attribute lookup of the class through a slower
+    # hook and keep the interpreter from specialising them.
+    for cls in (Event, ExclusiveEvent):
+        assert not hasattr(cls, "__getattr__")
+        assert type(cls).__getattribute__(cls, "__getattribute__") is object.__getattribute__
