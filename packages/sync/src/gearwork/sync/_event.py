@@ -423,7 +423,7 @@ class ExclusiveEvent:
 
     def __init__(self) -> None:
         self._task = None
-        self._register = self._take_task  # bound once; see the module docstring
+        self._register = self._take_task  # bound once: yielding it allocates nothing
 
     def _take_task(self, task: Task[Any]) -> None:
         self._task = task
