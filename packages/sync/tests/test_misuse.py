@@ -584,8 +584,9 @@ def _collections_inside_allocations(threshold: int, pad: int) -> Iterator[None]:
     Up to Python 3.11 a collection runs inside the allocation that crosses the
     threshold, so finalizers may run in the middle of a primitive's own bookkeeping.
     Sweeping the threshold and the number of allocations made beforehand (*pad*) moves
-    that point through the code under test. (From 3.12 on, collections wait for a safe
-    point between bytecodes, and these tests pass trivially.)
+    that point through the code under test. (From 3.12 on, a collection waits for the
+    next safe point, such as the start of a Python call: a registrar called right after
+    an allocation is one, which the wait trial below caught.)
     """
     previous = gc.get_threshold()
     gc.collect()

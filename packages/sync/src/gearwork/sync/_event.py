@@ -35,6 +35,11 @@ waiter state and replacing it: ``fire()`` takes the waiters out by emptying
 the slots (it allocates nothing at all), and ``wait()`` makes
 the registrar, or the list for a second waiter, *before* it reads the state
 it acts on; a finalizer that ran during the allocation simply came first.
+From Python 3.12 on, a collection that an allocation makes due runs at the
+next safe point instead, such as the start of a Python call (the start of a
+registrar among them): so after allocating, ``wait()`` reads the state in a
+call of its own, where that collection runs first, and allocates nothing
+more before it registers.
 (Replacing the state first and allocating afterwards let such a fire wake
 the same waiters a second time, or a waiter that registered during the
 allocation be overwritten.)
@@ -93,9 +98,13 @@ class _Waiters:
         240 more bytes for as long as the task waits.)
         """
         register = self._register = self._take_task
-        if self._task is None and not self._tasks:
-            return register
-        return None
+        return register if self._is_free() else None
+
+    def _is_free(self) -> bool:
+        # A call of its own, made after an allocation: from Python 3.12 on, the collection
+        # that the allocation made due runs at the start of a call (not inside the
+        # allocation), so it runs here, before the state is read.
+        return self._task is None and not self._tasks
 
     def _later_waiters(self) -> list[Task[Any] | None]:
         """The list of later waiters; made (with its bound ``append``) if there is none.
@@ -104,7 +113,12 @@ class _Waiters:
         in the module docstring.
         """
         fresh: list[Task[Any] | None] = []
-        append = fresh.append
+        return self._adopt(fresh, fresh.append)
+
+    def _adopt(
+        self, fresh: list[Task[Any] | None], append: Callable[[Task[Any] | None], None]
+    ) -> list[Task[Any] | None]:
+        # A call of its own after the allocations, for the reason given in _is_free.
         tasks = self._tasks
         if tasks is None:
             tasks = self._tasks = fresh
