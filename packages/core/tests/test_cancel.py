@@ -40,7 +40,9 @@ def test_cancelling_a_suspended_task_raises_cancelled_at_its_await_at_once() -> 
     task.cancel()
     assert log == ["cancelled"]
     assert task.state is TaskState.CANCELLED
-    assert task.cancelled and task.done() and task.exception() is None
+    assert task.cancelled and task.done()
+    with pytest.raises(Cancelled):
+        task.exception()  # a cancelled task has no exception to give (asyncio's rule)
 
 
 def test_the_cancel_message_reaches_cancelled() -> None:
@@ -153,21 +155,55 @@ def test_an_error_raised_while_handling_cancellation_reaches_the_canceller() -> 
 # -- disable_cancellation ---------------------------------------------------------------
 
 
-def test_cancellation_inside_disable_cancellation_is_delivered_when_the_block_exits() -> None:
+def test_cancellation_inside_disable_cancellation_is_delivered_at_the_next_suspension() -> None:
     log: list[str] = []
 
     async def body() -> None:
         async with disable_cancellation():
             await sleep_forever()
             log.append("block finished")
+        log.append("after the block")
+        await sleep_forever()
         log.append("not reached")
 
     task = start(body())
     task.cancel()
     assert task.state is TaskState.STARTED
     task.step()
-    assert log == ["block finished"]
+    assert log == ["block finished", "after the block"]
     assert task.cancelled
+
+
+def test_a_value_computed_under_protection_and_returned_after_the_block_is_kept() -> None:
+    async def body() -> int:
+        async with disable_cancellation():
+            (value,), _ = await sleep_forever()
+            result: int = value * 2
+        return result
+
+    task = start(body())
+    task.cancel()
+    task.step(21)
+    assert task.finished and task.result == 42
+
+
+def test_a_cancellation_left_pending_by_a_shield_is_delivered_by_the_next_await() -> None:
+    from gearwork.core.lowlevel import cancel_pending, checkpoint_if_cancelled
+
+    seen: list[bool] = []
+
+    async def body() -> None:
+        me = await current_task()
+        async with disable_cancellation():
+            await sleep_forever()
+        seen.append(cancel_pending(me))
+        await checkpoint_if_cancelled()  # a suspension point that does not wait
+        seen.append(False)  # not reached
+
+    task = start(body())
+    task.cancel()
+    task.step()
+    assert seen == [True] and task.cancelled
 
 
 def test_nested_shields_deliver_at_the_outermost_exit() -> None:
@@ -180,6 +216,8 @@ def test_nested_shields_deliver_at_the_outermost_exit() -> None:
             log.append("between")
             await sleep_forever()
             log.append("outer done")
+        await sleep_forever()
+        log.append("not reached")
 
     task = start(body())
     task.cancel()
@@ -214,6 +252,7 @@ def test_cancelling_a_task_inside_its_shield_twice_is_harmless() -> None:
     async def body() -> None:
         async with disable_cancellation():
             await sleep_forever()
+        await sleep_forever()
 
     task = start(body())
     task.cancel()
@@ -238,6 +277,7 @@ def test_sync_cancel_shield_protects_the_given_task() -> None:
         me = await current_task()
         with CancelShield(me):
             await sleep_forever()
+        await sleep_forever()
         return "unreachable"
 
     task = start(body())
@@ -307,6 +347,8 @@ def test_an_inner_cancel_after_an_outer_one_does_not_narrow_the_target() -> None
             async with disable_cancellation(), open_cancel_scope() as inner:
                 scopes.append(inner)
                 await sleep_forever()
+            log.append("after the shield")
+            await sleep_forever()
             log.append("not reached")
         log.append("after outer")
 
@@ -315,7 +357,7 @@ def test_an_inner_cancel_after_an_outer_one_does_not_narrow_the_target() -> None
     outer.cancel()  # recorded: shielded
     inner.cancel()
     task.step()
-    assert log == ["after outer"] and outer.cancelled_caught
+    assert log == ["after the shield", "after outer"] and outer.cancelled_caught
 
 
 def test_cancelling_the_task_passes_through_every_scope() -> None:
@@ -429,13 +471,15 @@ def test_a_cancelled_scope_inside_disable_cancellation_is_delivered_at_exit() ->
             async with disable_cancellation():
                 await sleep_forever()
                 log.append("shield body done")
+            log.append("after the shield")
+            await sleep_forever()
             log.append("not reached")
         log.append(f"caught={scope.cancelled_caught}")
 
     task = start(body())
     scopes[0].cancel()
     task.step()
-    assert log == ["shield body done", "caught=True"] and task.finished
+    assert log == ["shield body done", "after the shield", "caught=True"] and task.finished
 
 
 def test_checkpoint_if_cancelled_raises_only_when_a_cancellation_is_pending() -> None:

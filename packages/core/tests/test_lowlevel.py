@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from gearwork.core import (
+    Cancelled,
     InvalidStateError,
     Task,
     TaskState,
+    current_task,
     set_default_exception_handler,
     sleep_forever,
     start,
@@ -172,7 +174,7 @@ def test_supervised_task_accepts_any_awaitable() -> None:
 def test_supervised_task_refuses_a_task_and_points_to_supervise() -> None:
     task = Task(sleep_forever())
     with pytest.raises(TypeError, match=r"got a Task; use supervise\(\) for a Task"):
-        supervised_task(task, lambda t: None)  # type: ignore[arg-type]
+        supervised_task(task, lambda t: None)
     task.cancel()
 
 
@@ -369,3 +371,68 @@ def test_start_each_nested_past_the_depth_limit_behaves_as_start() -> None:
     assert len(waiting) == 3 * RESUME_DEPTH_LIMIT + 1
     for task in waiting:
         task.cancel()
+
+
+# -- exception_of, cancel_pending, raise_if_cancelled ------------------------------------
+
+
+def test_exception_of_never_raises_and_tells_failures_only() -> None:
+    from gearwork.core.lowlevel import exception_of
+
+    running = start(sleep_forever())
+    assert exception_of(running) is None
+    running.cancel()
+    assert exception_of(running) is None
+
+    async def fails() -> None:
+        raise Boom("x")
+
+    failed = start(fails(), exception_handler=lambda t, e: None)
+    assert isinstance(exception_of(failed), Boom)
+
+
+def test_cancel_pending_follows_a_scope_request_until_the_scope_catches_it() -> None:
+    from gearwork.core import disable_cancellation, open_cancel_scope
+    from gearwork.core.lowlevel import cancel_pending
+
+    seen: list[bool] = []
+    scopes: list[Any] = []
+
+    async def body() -> None:
+        me = await current_task()
+        async with open_cancel_scope() as scope:
+            scopes.append(scope)
+            async with disable_cancellation():
+                await sleep_forever()
+            seen.append(cancel_pending(me))
+            await sleep_forever()
+        seen.append(cancel_pending(me))
+
+    task = start(body())
+    scopes[0].cancel()
+    task.step()
+    assert seen == [True, False] and task.finished
+
+
+def test_raise_if_cancelled_delivers_unless_shielded() -> None:
+    from gearwork.core import disable_cancellation
+    from gearwork.core.lowlevel import raise_if_cancelled
+
+    log: list[str] = []
+
+    async def body() -> str:
+        me = await current_task()
+        raise_if_cancelled(me)  # nothing pending: returns
+        me.cancel()
+        async with disable_cancellation():
+            raise_if_cancelled(me)  # shielded: returns
+            log.append("shielded")
+        try:
+            raise_if_cancelled(me)
+        except Cancelled:
+            log.append("delivered")
+            raise
+        return "not reached"
+
+    task = start(body())
+    assert log == ["shielded", "delivered"] and task.cancelled

@@ -324,3 +324,144 @@ def test_a_started_task_cannot_be_given_a_second_context() -> None:
     with pytest.raises(InvalidStateError, match="context of its own"):
         start(task, context=contextvars.copy_context())
     task.cancel()
+
+
+# -- a coroutine object belongs to one task ---------------------------------------------
+
+
+async def waits_and_returns() -> str:
+    (value,), _ = await sleep_forever()
+    return str(value)
+
+
+@types.coroutine
+def generator_waits() -> Generator[Any, Any, str]:
+    (value,), _ = yield from sleep_forever()
+    return str(value)
+
+
+COROUTINE_KINDS: dict[str, Callable[[], Any]] = {
+    "async def": waits_and_returns,
+    "@types.coroutine": generator_waits,
+}
+
+
+def _start_again(coro: Any) -> None:
+    start(coro)
+
+
+def _wrap_again(coro: Any) -> None:
+    Task(coro)
+
+
+def _start_task_again(coro: Any) -> None:
+    start(Task(coro))
+
+
+SECOND_STARTS: dict[str, Callable[[Any], None]] = {
+    "start(c)": _start_again,
+    "Task(c)": _wrap_again,
+    "start(Task(c))": _start_task_again,
+}
+
+
+@pytest.mark.parametrize("kind", list(COROUTINE_KINDS))
+@pytest.mark.parametrize("again", list(SECOND_STARTS))
+def test_starting_a_coroutine_another_task_drives_is_refused_and_leaves_that_task_alone(
+    kind: str, again: str
+) -> None:
+    coro = COROUTINE_KINDS[kind]()
+    first = start(coro)
+    with pytest.raises(InvalidStateError, match="has already begun running"):
+        SECOND_STARTS[again](coro)
+    assert first.state.name == "STARTED"
+    first.step("still mine")
+    assert first.result == "still mine"
+
+
+@pytest.mark.parametrize("kind", list(COROUTINE_KINDS))
+@pytest.mark.parametrize("how", ["start", "start_each"])
+def test_a_second_task_made_of_the_same_coroutine_is_refused_when_it_starts(
+    kind: str, how: str
+) -> None:
+    coro = COROUTINE_KINDS[kind]()
+    first, second = Task(coro), Task(coro)
+    ended: list[str] = []
+    second.add_done_callback(lambda t: ended.append(t.state.name))
+    start(first)
+    with pytest.raises(InvalidStateError, match="has already begun running"):
+        start(second) if how == "start" else start_each([second])
+    assert ended == ["CANCELLED"]  # told, and its coroutine (the first's) not touched
+    first.step(1)
+    assert first.result == "1"
+
+
+def test_starting_a_coroutine_that_has_ended_is_refused() -> None:
+    coro = waits_and_returns()
+    first = start(coro)
+    first.step(1)
+    with pytest.raises(InvalidStateError, match="has already run to its end or been closed"):
+        start(coro)
+    closed = waits_and_returns()
+    closed.close()
+    with pytest.raises(InvalidStateError, match="has already run to its end or been closed"):
+        start(closed)
+
+
+def test_starting_the_coroutine_that_is_running_is_refused() -> None:
+    errors: list[str] = []
+
+    async def starts_itself() -> None:
+        try:
+            start(me_coro)
+        except InvalidStateError as exc:
+            errors.append(str(exc))
+
+    me_coro = starts_itself()
+    task = start(me_coro)
+    assert task.finished and "is running right now" in errors[0]
+
+
+def test_a_supervised_task_of_a_driven_coroutine_is_refused_when_it_starts() -> None:
+    from gearwork.core.lowlevel import supervised_task
+
+    coro = waits_and_returns()
+    first = start(coro)
+    told: list[str] = []
+    second = supervised_task(coro, lambda t: told.append(t.state.name))  # cheap: no check yet
+    with pytest.raises(InvalidStateError, match=r"start\(\): the coroutine .* begun running"):
+        start(second)
+    assert second.cancelled and told == ["CANCELLED"]  # the supervisor hears of it
+    assert first.state.name == "STARTED"  # the task that drives the coroutine is left alone
+    first.cancel()
+    assert first.cancelled
+
+
+@pytest.mark.parametrize("then", ["cancel", "step", "state", "done"])
+def test_a_coroutine_closed_behind_its_tasks_back_leaves_the_task_cancelled(then: str) -> None:
+    ended: list[str] = []
+    task = start(waits_and_returns())
+    task.add_done_callback(lambda t: ended.append(t.state.name))
+    task.root_coro.close()
+    if then == "cancel":
+        task.cancel()  # harmless: no RuntimeError
+    elif then == "step":
+        task.step(1)  # harmless too
+    elif then == "state":
+        assert task.state.name == "CANCELLED"
+    else:
+        assert task.done()
+    assert task.cancelled and ended == ["CANCELLED"]
+    with pytest.raises(Cancelled):
+        task.exception()
+    task.cancel()  # and again: nothing happens
+
+
+def test_a_supervisor_hears_of_a_coroutine_closed_behind_its_tasks_back() -> None:
+    seen: list[str] = []
+    task = Task(waits_and_returns())
+    supervise(task, lambda t: seen.append(t.state.name))
+    start(task)
+    task.root_coro.close()
+    task.cancel()
+    assert seen == ["CANCELLED"]

@@ -91,7 +91,7 @@ def test_task_rejects_a_non_awaitable_naming_its_type() -> None:
 def test_task_rejects_a_task_and_points_to_start() -> None:
     inner = Task(returns(1))
     with pytest.raises(TypeError, match="pass the Task to start"):
-        Task(inner)  # type: ignore[arg-type]
+        Task(inner)
     inner.cancel()
 
 
@@ -255,7 +255,8 @@ def test_result_of_an_unfinished_task_raises_invalid_state_naming_it() -> None:
     task.cancel()
     with pytest.raises(InvalidStateError, match="was cancelled"):
         _ = task.result
-    assert task.exception() is None
+    with pytest.raises(Cancelled):
+        task.exception()
 
 
 def test_tasks_have_unique_uids_and_default_names_built_from_them() -> None:

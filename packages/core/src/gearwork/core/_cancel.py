@@ -199,10 +199,10 @@ class CancelShield:
 
     ``async with disable_cancellation():`` is the usual form. Inside the
     block a cancellation of the task (or of an enclosing scope) is recorded
-    but not raised. When the outermost shield exits, a recorded cancellation
-    is raised right there, unless an exception is already propagating (for
-    example in a ``finally`` block of a cancelled task): then it is raised at
-    the task's next suspension instead.
+    but not raised. Leaving the block raises nothing either: the recorded
+    cancellation is delivered at the task's next suspension after the
+    block, as in trio. A task that returns right after the block, without
+    suspending again, therefore finishes with its value.
 
     Primitive authors who hold the running task can use the synchronous
     form, ``with CancelShield(task):``.
@@ -238,18 +238,10 @@ class CancelShield:
     ) -> None:
         task = self._task
         assert task is not None
-        extras = task._more()
-        extras.shield -= 1
-        # Deliver a cancellation that arrived while shielded, unless the block is
-        # leaving with an exception, or the task is already unwinding from this
-        # cancellation (a shield in its `finally`): then the next suspension does.
-        if (
-            not extras.shield
-            and task._cancel_req is not None
-            and exc_type is None
-            and not task._thrown
-        ):
-            raise task._make_cancelled()
+        # A cancellation that arrived while shielded stays pending: the task's next
+        # suspension delivers it (as in trio), so a value computed under protection
+        # and returned right after the block is kept.
+        task._more().shield -= 1
 
     async def __aenter__(self) -> None:
         if self._task is None:
@@ -283,18 +275,21 @@ def disable_cancellation() -> CancelShield:
             async with disable_cancellation():
                 await save_state()   # not cancelled again
 
+    A cancellation requested inside the block is delivered at the task's
+    next suspension after it; a task that returns first keeps its result:
+
     >>> from gearwork.core import sleep_forever, start
     >>> async def main():
     ...     async with disable_cancellation():
-    ...         await sleep_forever()
-    ...     return "not reached"
+    ...         (answer,), _ = await sleep_forever()
+    ...     return answer
     >>> task = start(main())
     >>> task.cancel()
     >>> task.state.name  # still inside the block
     'STARTED'
-    >>> task.step()      # leaving the block delivers the cancellation
-    >>> task.state.name
-    'CANCELLED'
+    >>> task.step(42)    # the block ends and the task returns before suspending
+    >>> task.result
+    42
     """
     return CancelShield()
 

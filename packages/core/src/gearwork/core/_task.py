@@ -31,6 +31,7 @@ comparison.
 from __future__ import annotations
 
 import enum
+import sys
 import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
@@ -43,7 +44,7 @@ from ._exceptions import BaseExceptionGroup, Cancelled, InvalidStateError, add_n
 
 if TYPE_CHECKING:
     from types import FrameType
-    from typing import TypeAlias
+    from typing import TextIO, TypeAlias
 
 __all__ = (
     "RESUME_DEPTH_LIMIT",
@@ -52,10 +53,13 @@ __all__ = (
     "Resumption",
     "Task",
     "TaskState",
+    "cancel_pending",
     "current_task",
     "dummy_task",
+    "exception_of",
     "explain_foreign_throw",
     "get_default_exception_handler",
+    "raise_if_cancelled",
     "set_default_exception_handler",
     "sleep_forever",
     "start",
@@ -217,17 +221,89 @@ def _as_coroutine(aw: object, who: str) -> Coroutine[Any, Any, Any]:
     """Return a coroutine that drives *aw* with send/throw, or raise TypeError.
 
     *who* names the caller in the error message: ``"Task()"`` or ``"start()"``.
+
+    :raises InvalidStateError: *aw* is a coroutine that has already begun running.
     """
     if type(aw) is types.CoroutineType:
+        if aw.cr_await is not None or aw.cr_running:
+            raise _driven_error(aw, who)
         return aw
     if type(aw) is types.GeneratorType and aw.gi_code.co_flags & _CO_ITERABLE_COROUTINE:
-        return aw  # type: ignore[return-value]  # a @types.coroutine generator
-    if isinstance(aw, Awaitable):
-        return _await_awaitable(aw)
+        if _driven(aw):
+            raise _driven_error(aw, who)
+        coro: Coroutine[Any, Any, Any] = aw  # type: ignore[assignment]
+        return coro
     if isinstance(aw, Task):
         raise TypeError(f"{who} needs an awaitable, got a Task; pass the Task to start() instead")
+    if isinstance(aw, Awaitable):
+        return _await_awaitable(aw)
     wanted = "an awaitable or a Task" if who == "start()" else "an awaitable"
     raise TypeError(f"{who} needs {wanted}, got {type(aw).__name__}")
+
+
+def _driven(coro: object) -> bool:
+    """Whether the coroutine (or @types.coroutine generator) *coro* has begun running.
+
+    Such a coroutine belongs to whoever drives it, another task most likely:
+    sending ``None`` into it would resume that task's ``await`` with garbage.
+    A coroutine that has ended is not "driven": sending into it fails, and
+    that failure is explained where it happens (see :func:`_send_refused`).
+    """
+    if type(coro) is _InContext:
+        coro = coro.coro
+    if type(coro) is types.CoroutineType:
+        return coro.cr_await is not None or coro.cr_running
+    if type(coro) is types.GeneratorType:
+        if coro.gi_running:
+            return True
+        frame = coro.gi_frame
+        # gi_suspended is new in 3.11; before, a generator that has not run has f_lasti -1.
+        return frame is not None and bool(getattr(coro, "gi_suspended", frame.f_lasti != -1))
+    return False
+
+
+def _driven_error(coro: object, who: str) -> InvalidStateError:
+    name = getattr(coro, "__qualname__", type(coro).__name__)
+    return InvalidStateError(
+        f"{who}: the coroutine {name}() has already begun running, so another task "
+        "drives it; a coroutine object can be started only once (call the coroutine "
+        "function again for a new one)"
+    )
+
+
+def _code_of(coro: object) -> object:
+    if type(coro) is _InContext:
+        coro = coro.coro
+    return getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+
+
+def _send_refused(error: BaseException, coro: object) -> bool:
+    """Whether *error* came from ``send``/``throw`` itself, not from the coroutine's code.
+
+    Python refuses to run a coroutine that has ended ("cannot reuse already
+    awaited coroutine", RuntimeError) or that is running ("already
+    executing", ValueError). Only the error path calls this.
+    """
+    if type(error) is not RuntimeError and type(error) is not ValueError:
+        return False
+    code = _code_of(coro)
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return False  # raised inside the coroutine
+        tb = tb.tb_next
+    return True
+
+
+def _closed(coro: object) -> bool:
+    """Whether the coroutine (or generator) *coro* has no frame any more: it ended or was closed."""
+    if type(coro) is _InContext:
+        coro = coro.coro
+    if type(coro) is types.CoroutineType:
+        return coro.cr_frame is None
+    if type(coro) is types.GeneratorType:
+        return coro.gi_frame is None
+    return False
 
 
 class _InContext:
@@ -255,6 +331,8 @@ class _InContext:
 
 _uids = count(1)
 _CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+_PY311 = sys.version_info >= (3, 11)  # generators have gi_suspended
 _new_task = object.__new__
 
 
@@ -340,7 +418,7 @@ class Task(Generic[T_co]):
         context: Context | None = None,
         exception_handler: ExceptionHandler | None = None,
     ) -> None:
-        coro = aw if type(aw) is _CoroutineType else _as_coroutine(aw, "Task()")
+        coro = _as_coroutine(aw, "Task()")
         self._coro = coro if context is None else _in_context(coro, context)
         self._st = _CREATED
         self._cancel_req = None
@@ -362,7 +440,11 @@ class Task(Generic[T_co]):
     @property
     def state(self) -> TaskState:
         """The current :class:`TaskState`."""
-        return _PUBLIC_STATE[self._st]
+        st = self._st
+        if st == _SUSPENDED and _closed(self._coro):
+            self._lost()
+            st = self._st
+        return _PUBLIC_STATE[st]
 
     @property
     def finished(self) -> bool:
@@ -372,11 +454,19 @@ class Task(Generic[T_co]):
     @property
     def cancelled(self) -> bool:
         """Whether the task ended by cancellation or by an exception."""
-        return self._st == _CANCELLED
+        st = self._st
+        if st == _SUSPENDED and _closed(self._coro):
+            self._lost()
+            st = self._st
+        return st == _CANCELLED
 
     def done(self) -> bool:
         """Whether the task has ended, in either way."""
-        return self._st >= _FINISHED
+        st = self._st
+        if st == _SUSPENDED and _closed(self._coro):
+            self._lost()
+            st = self._st
+        return st >= _FINISHED
 
     @property
     def result(self) -> T_co:
@@ -392,15 +482,156 @@ class Task(Generic[T_co]):
         raise InvalidStateError(f"{self!r} has not finished yet")
 
     def exception(self) -> BaseException | None:
-        """The exception that escaped the coroutine, or ``None``.
+        """The exception that escaped the coroutine; ``None`` if the task finished.
 
-        ``None`` means the task finished normally or was cancelled cleanly.
+        As in asyncio, a task that was cancelled (rather than failed) has no
+        exception to give: asking raises :class:`Cancelled`. Authors of
+        supervisors, who need the answer without an exception, use
+        :func:`gearwork.core.lowlevel.exception_of`.
 
         :raises InvalidStateError: the task has not ended.
+        :raises Cancelled: the task was cancelled.
+
+        >>> async def fails():
+        ...     raise ValueError("boom")
+        >>> start(fails(), exception_handler=lambda task, exc: None).exception()
+        ValueError('boom')
+        >>> task = start(sleep_forever())
+        >>> task.cancel("no longer needed")
+        >>> task.exception()
+        Traceback (most recent call last):
+          ...
+        gearwork.core.Cancelled: no longer needed
+        """
+        st = self._st
+        if st < _FINISHED:
+            raise InvalidStateError(f"{self!r} has not ended yet")
+        exc = self._exc
+        if exc is None and st == _CANCELLED:
+            raise self._cancelled_error()
+        return exc
+
+    def _cancelled_error(self) -> Cancelled:
+        """A fresh :class:`Cancelled` telling that this (ended) task was cancelled."""
+        extras = self._extras
+        msg = None if extras is None else extras.cancel_msg
+        return Cancelled() if msg is None else Cancelled(msg)
+
+    # -- awaiting the task from another task -------------------------------------
+
+    def __await__(self) -> Generator[Registrar, Resumption, T_co]:
+        """``await task``: wait until it ends; its result, its exception, or Cancelled.
+
+        The semantics of asyncio's tasks: the awaiting task gets the value the
+        coroutine returned, or the exception that escaped it raised at the
+        ``await``, or :class:`Cancelled` if the task was cancelled. A task
+        that has ended already gives its outcome at once, without suspending.
+        A task can be awaited by any number of tasks, but not by itself.
+
+        Who sees a failure: the task's supervisor if it has one (a nursery
+        child); else, when tasks are awaiting it at that moment, those tasks
+        and nobody else (the exception is not passed to an exception handler
+        nor raised to whoever resumed the task); else the exception handler,
+        or whoever resumed the task. An awaiter always gets the outcome it
+        awaits, so awaiting a task that failed earlier raises its exception
+        again.
+
+        >>> async def child():
+        ...     (value,), _ = await sleep_forever()
+        ...     return value * 2
+        >>> async def parent(task):
+        ...     return await task
+        >>> worker = start(child())
+        >>> boss = start(parent(worker))
+        >>> worker.step(21)
+        >>> boss.result
+        42
         """
         if self._st < _FINISHED:
-            raise InvalidStateError(f"{self!r} has not ended yet")
-        return self._exc
+            yield from self._until_done()
+        return self._outcome(False)  # type: ignore[no-any-return]
+
+    @types.coroutine
+    def wait(self) -> Generator[Registrar, Resumption, T_co | None]:
+        """Wait until the task ends; its result, or ``None`` if it was cancelled.
+
+        anyioutils' form of ``await task``: the same, except that a cancelled
+        task gives ``None`` instead of raising :class:`Cancelled`. A task
+        that failed raises its exception here, and the rules of
+        :meth:`__await__` on who sees a failure apply.
+
+        >>> async def waiter(task):
+        ...     return await task.wait()
+        >>> worker = start(sleep_forever())
+        >>> boss = start(waiter(worker))
+        >>> worker.cancel()
+        >>> boss.finished, boss.result
+        (True, None)
+        """
+        if self._st < _FINISHED:
+            yield from self._until_done()
+        return self._outcome(True)  # type: ignore[no-any-return]
+
+    def _until_done(self) -> Generator[Registrar, Resumption, None]:
+        awaiter = _Awaiter(self)
+        try:
+            yield awaiter.register
+        except GeneratorExit:
+            raise  # garbage-collected: see lowlevel's module docstring
+        except BaseException as exc:
+            if not explain_foreign_throw(exc, "a gearwork.core.Task"):
+                awaiter.waiter = None
+                self.remove_done_callback(awaiter)
+            raise
+
+    def _outcome(self, none_if_cancelled: bool) -> Any:
+        if self._st == _FINISHED:
+            return self._result
+        exc = self._exc
+        if exc is not None:
+            raise exc
+        if none_if_cancelled:
+            return None
+        raise self._cancelled_error()
+
+    def print_stack(self, *, limit: int | None = None, file: TextIO | None = None) -> None:
+        """Print the stack of a suspended task, or the traceback of a failed one.
+
+        As asyncio's ``Task.print_stack``: the frames of :meth:`get_stack`
+        (*limit* as there), with source lines, then for a failed task the
+        exception itself. Writes to *file*, by default ``sys.stderr``.
+
+        >>> async def waits():
+        ...     await sleep_forever()
+        >>> task = start(waits(), name="waiter")
+        >>> task.print_stack(file=sys.stdout)  # doctest: +ELLIPSIS
+        Stack for <Task 'waiter' STARTED (suspended)> (most recent call last):
+          File "<doctest ...>", line 2, in waits
+            await sleep_forever()
+          File "...", line ..., in sleep_forever
+            return (yield _stay)
+        >>> task.cancel()
+        """
+        import traceback  # only here: importing it costs every program a few ms
+
+        out = sys.stderr if file is None else file
+        exc = self._exc if self._st >= _FINISHED else None
+        if exc is not None:
+            entries = traceback.extract_tb(exc.__traceback__, limit=limit)
+            heading = "Traceback for"
+        else:
+            frames = self.get_stack(limit=limit)
+            entries = traceback.StackSummary.extract((f, f.f_lineno) for f in frames)
+            heading = "Stack for"
+        if not entries and exc is None:
+            print(f"No stack for {self!r}", file=out)
+            return
+        print(f"{heading} {self!r} (most recent call last):", file=out)
+        for line in traceback.format_list(entries):
+            print(line, file=out, end="")
+        if exc is not None:
+            for line in traceback.format_exception_only(type(exc), exc):
+                print(line, file=out, end="")
 
     @property
     def root_coro(self) -> Coroutine[Any, Any, Any]:
@@ -639,6 +870,45 @@ class Task(Generic[T_co]):
 
     # -- internals ---------------------------------------------------------
 
+    def _refuse_driven(self, who: str) -> None:
+        """Refuse to start a task whose coroutine another task already drives.
+
+        The task ends ``CANCELLED`` without touching the coroutine (it is the
+        other task's), its supervisor and callbacks are told, and the caller
+        gets :class:`InvalidStateError`.
+        """
+        coro = self._coro
+        error = _driven_error(coro.coro if type(coro) is _InContext else coro, who)
+        self._end(_CANCELLED, None, None)
+        raise error
+
+    def _check_first_send(self, error: BaseException, who: str) -> None:
+        """The first ``send`` failed with *error*: refuse a coroutine Python would not run."""
+        coro = self._coro
+        if not _send_refused(error, coro):
+            return
+        if _closed(coro):
+            why = "has already run to its end or been closed"
+        elif _driven(coro):
+            why = "is running right now"
+        else:
+            return
+        inner = coro.coro if type(coro) is _InContext else coro
+        name = getattr(inner, "__qualname__", type(inner).__name__)
+        self._end(_CANCELLED, None, None)
+        raise InvalidStateError(
+            f"{who}: the coroutine {name}() {why}; a coroutine object can be started only "
+            "once (call the coroutine function again for a new one)"
+        ) from None
+
+    def _lost(self) -> None:
+        """End the task whose coroutine was closed behind its back (``root_coro.close()``).
+
+        Nothing can resume that coroutine any more: the task ends
+        ``CANCELLED``, quietly, and its supervisor and callbacks are told.
+        """
+        self._end(_CANCELLED, None, None)
+
     def _make_cancelled(self) -> Cancelled:
         extras = self._extras
         msg = None if extras is None else extras.cancel_msg
@@ -674,7 +944,10 @@ class Task(Generic[T_co]):
             self._run(None, e)  # the registrar raised: raise it at the await
         elif st != _RUNNING:
             raise e  # a nested resumption of this task failed and already ended it
-        elif isinstance(e, (Cancelled, GeneratorExit)):
+        elif isinstance(e, (Cancelled, GeneratorExit)) or (
+            _send_refused(e, self._coro) and _closed(self._coro)
+        ):
+            # Cancelled, or its coroutine was closed behind its back (root_coro.close()).
             self._end(_CANCELLED, None, None)
         else:
             # The task keeps e: its traceback starts at the coroutine, not at step(),
@@ -725,8 +998,11 @@ class Task(Generic[T_co]):
                     break
                 except BaseException as e:
                     self._st = _CANCELLED
-                    # Kept without this frame in its traceback (see _after_error).
-                    self._exc = e.with_traceback(e.__traceback__.tb_next)  # type: ignore[union-attr]
+                    if _send_refused(e, coro) and _closed(coro):
+                        self._exc = None  # closed behind the task's back: see _lost
+                    else:
+                        # Kept without this frame in its traceback (see _after_error).
+                        self._exc = e.with_traceback(e.__traceback__.tb_next)  # type: ignore[union-attr]
                     exc = None
                     ended = True
                     break
@@ -805,8 +1081,10 @@ class Task(Generic[T_co]):
                 supervisor(self)  # it owns *exc*
             except BaseException as e:  # a bug in the supervisor: reported below
                 errors.append(e)
-        elif exc is not None:
-            errors.append(exc)
+        elif exc is not None and not (
+            callbacks is not None and any(type(cb) is _Awaiter for cb in callbacks)
+        ):
+            errors.append(exc)  # no awaiter takes it over: see Task.__await__
         if callbacks is not None:
             assert extras is not None
             extras.callbacks = None
@@ -838,6 +1116,32 @@ class Task(Generic[T_co]):
     def _report(self, exc: BaseException) -> None:
         if not self._handled(exc):
             raise exc
+
+
+@final
+class _Awaiter:
+    """A task waiting in ``await task`` / ``task.wait()``: a done callback of *task*."""
+
+    __slots__ = ("task", "waiter")
+
+    def __init__(self, task: Task[Any]) -> None:
+        self.task = task
+        self.waiter: Task[Any] | None = None
+
+    def register(self, waiter: Task[Any]) -> None:
+        if waiter is self.task:
+            raise InvalidStateError(f"{waiter!r} awaits itself, which would never end")
+        self.waiter = waiter
+        self.task.add_done_callback(self)
+
+    # Shown in another loop's "bad yield" error if a Task is awaited outside a gearwork task.
+    register.__qualname__ = "gearwork.core.Task.__await__.<registrar>"
+
+    def __call__(self, task: Task[Any]) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            waiter.step()
 
 
 def _in_context(coro: Coroutine[Any, Any, Any], context: Context) -> _InContext:
@@ -899,6 +1203,8 @@ def start(
     """
     if type(aw) is _CoroutineType and name is None and context is None:
         # The common case, without the cost of calling Task.__init__.
+        if aw.cr_await is not None:
+            raise _driven_error(aw, "start()")  # another task drives it: touch nothing
         task = _new_task(Task)
         task._coro = aw
         task._cancel_req = task._extras = task._sup = None
@@ -908,6 +1214,16 @@ def start(
         task = aw
         if task._st != _CREATED:
             raise InvalidStateError(f"{task!r} has already been started; a task starts only once")
+        driven: Any = task._coro
+        kind = type(driven)
+        if (
+            driven.cr_await is not None
+            if kind is _CoroutineType
+            else (driven.gi_suspended if _PY311 else _driven(driven))
+            if kind is _GeneratorType
+            else _driven(driven)
+        ):
+            task._refuse_driven("start()")  # two tasks of one coroutine: the other drives it
         if name is not None:
             task._name = str(name)
         if context is not None:
@@ -918,7 +1234,7 @@ def start(
         if exception_handler is not None:
             task._more().handler = _check_handler(exception_handler)
     else:
-        coro = _as_coroutine(aw, "start()")
+        coro = _as_coroutine(aw, "start()")  # refuses a coroutine that another task drives
         task = Task(coro, name=name, context=context, exception_handler=exception_handler)
     try:
         rt = task._rt = _thread_state.runtime
@@ -948,6 +1264,8 @@ def start(
         return task
     rt.depth = depth
     try:
+        if task._st == _RUNNING and type(error) is not StopIteration:
+            task._check_first_send(error, "start()")
         task._after_error(error)
     finally:
         del error  # no cycle through this frame (see Task.step)
@@ -999,6 +1317,16 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
             raise TypeError(f"start_each() needs tasks, got {type(task).__name__}")
         if task._st != _CREATED:
             continue
+        driven: Any = task._coro
+        kind = type(driven)
+        if (
+            driven.cr_await is not None
+            if kind is _CoroutineType
+            else (driven.gi_suspended if _PY311 else _driven(driven))
+            if kind is _GeneratorType
+            else _driven(driven)
+        ):
+            task._refuse_driven("start_each()")
         task._rt = rt
         depth = rt.depth
         if depth >= _DRAINER:
@@ -1024,6 +1352,8 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
             continue
         rt.depth = depth
         try:
+            if task._st == _RUNNING and type(error) is not StopIteration:
+                task._check_first_send(error, "start_each()")
             task._after_error(error)
         finally:
             del error  # no cycle through this frame (see Task.step)
@@ -1168,6 +1498,69 @@ def explain_foreign_throw(exc: BaseException, what: str, /) -> bool:
     return True
 
 
+def exception_of(task: Task[Any], /) -> BaseException | None:
+    """The exception that ended *task*; ``None`` if it finished, was cancelled, or has not ended.
+
+    For supervisors: :meth:`Task.exception` raises :class:`Cancelled` for a
+    cancelled task, as asyncio's does, which would make every cancelled
+    child an exception to catch. This never raises.
+
+    >>> from gearwork.core import sleep_forever
+    >>> task = start(sleep_forever())
+    >>> task.cancel()
+    >>> exception_of(task) is None
+    True
+    """
+    return task._exc if task._st >= _FINISHED else None
+
+
+def cancel_pending(task: Task[Any], /) -> bool:
+    """Whether a cancellation of *task* (or of one of its cancel scopes) waits to be delivered.
+
+    True from the request until the cancel scope it targets catches the
+    :class:`Cancelled`, or the task ends; also while the task is inside
+    ``disable_cancellation()``, which only delays the delivery.
+
+    >>> from gearwork.core import sleep_forever, disable_cancellation
+    >>> async def shielded():
+    ...     async with disable_cancellation():
+    ...         await sleep_forever()
+    ...     await sleep_forever()  # the pending cancellation is delivered here
+    >>> task = start(shielded())
+    >>> cancel_pending(task)
+    False
+    >>> task.cancel()
+    >>> cancel_pending(task), task.state.name
+    (True, 'STARTED')
+    >>> task.step()
+    >>> cancel_pending(task), task.state.name
+    (False, 'CANCELLED')
+    """
+    return task._cancel_req is not None and task._st < _FINISHED
+
+
+def raise_if_cancelled(task: Task[Any], /) -> None:
+    """Deliver a pending cancellation of *task* now, as its next suspension would.
+
+    Raises :class:`Cancelled` when a cancellation is pending and the task
+    is not inside ``disable_cancellation()``; otherwise returns. Call it from
+    the code *task* is running, at a point that counts as a suspension
+    without really suspending: gearwork-nursery calls it when a nursery
+    block exits.
+
+    >>> from gearwork.core import current_task
+    >>> async def cancels_itself():
+    ...     me = await current_task()
+    ...     me.cancel()  # running: the cancellation waits for a suspension
+    ...     raise_if_cancelled(me)
+    ...     return "not reached"
+    >>> start(cancels_itself()).state.name
+    'CANCELLED'
+    """
+    if task._cancel_req is not None and (task._extras is None or not task._extras.shield):
+        raise task._make_cancelled()
+
+
 def supervise(task: Task[Any], on_end: Callable[[Task[Any]], object], /) -> None:
     """Make ``on_end(task)`` the supervisor of *task*.
 
@@ -1212,9 +1605,15 @@ def supervised_task(aw: Awaitable[T], on_end: Callable[[Task[Any]], object], /) 
     """
     if not callable(on_end):
         raise TypeError(f"supervised_task() needs a callable, got {type(on_end).__name__}")
-    if type(aw) is _CoroutineType:
+    coro: Any = aw
+    kind = type(coro)
+    if kind is _CoroutineType or (
+        kind is _GeneratorType and coro.gi_code.co_flags & _CO_ITERABLE_COROUTINE
+    ):
+        # An async def coroutine, or a @types.coroutine generator such as Event.wait().
+        # One that another task drives is refused when the task starts.
         task = _new_task(Task)
-        task._coro = aw
+        task._coro = coro
         task._st = _CREATED
         task._cancel_req = task._extras = None
     else:

@@ -69,7 +69,10 @@ from ._cancel import checkpoint_if_cancelled as checkpoint_if_cancelled
 from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
+from ._task import cancel_pending as cancel_pending
+from ._task import exception_of as exception_of
 from ._task import explain_foreign_throw as explain_foreign_throw
+from ._task import raise_if_cancelled as raise_if_cancelled
 from ._task import start_each as start_each
 from ._task import supervise as supervise
 from ._task import supervised_task as supervised_task
@@ -81,8 +84,11 @@ __all__ = (
     "CancelShield",
     "Registrar",
     "Resumption",
+    "cancel_pending",
     "checkpoint_if_cancelled",
+    "exception_of",
     "explain_foreign_throw",
+    "raise_if_cancelled",
     "start_each",
     "supervise",
     "supervised_task",
