@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gearwork.core import BaseExceptionGroup, Task, start
-from gearwork.core.lowlevel import Registrar, Resumption, supervise
+from gearwork.core.lowlevel import Registrar, Resumption, exception_of, supervise
 from gearwork.nursery import azip, azip_longest
 
 
@@ -148,7 +148,7 @@ def test_an_error_in_an_iterable_comes_in_a_group() -> None:
         return [pair async for pair in azip(broken(), count(5))]
 
     task = root(main())
-    exc = task.exception()
+    exc = exception_of(task)
     assert isinstance(exc, BaseExceptionGroup)
     assert exc.exceptions == (error,)
 

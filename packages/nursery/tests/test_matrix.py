@@ -37,7 +37,13 @@ from gearwork.core import (
     sleep_forever,
     start,
 )
-from gearwork.core.lowlevel import Registrar, Resumption, checkpoint_if_cancelled, supervise
+from gearwork.core.lowlevel import (
+    Registrar,
+    Resumption,
+    checkpoint_if_cancelled,
+    exception_of,
+    supervise,
+)
 from gearwork.nursery import (
     open_nursery,
     run_as_daemon,
@@ -137,7 +143,10 @@ async def _behave(run: Run, name: str, behaviour: Behaviour, event: Event) -> st
         await run.release.wait()
         if outcome == FAILS:
             raise run.boom(name)
-    return name  # "finishes" unless a cancellation waited for the shield to end
+    # A cancellation that waited for the shield to end is delivered at the next
+    # suspension point (returning right away would keep the result instead).
+    await checkpoint_if_cancelled()
+    return name
 
 
 def leaves(exc: BaseException) -> list[BaseException]:
@@ -190,7 +199,7 @@ def check_outcome(
     assert all(task.done() for task in children.values())
     assert {name: task.state.name for name, task in children.items()} == child_states
     assert set(run.raised) == failures
-    exc = parent.exception()
+    exc = exception_of(parent)
     if failures:
         assert isinstance(exc, BaseExceptionGroup)
         found = leaves(exc)
@@ -393,22 +402,27 @@ class WaitModel:
         self.children = children
         self.parent = parent
         self.alive = [True, True]
-        self.started = [False, False]
+        self.started = [False, False]  # every child starts: kept to read the model
         self.pending = [False, False]
         self.ends = ["", ""]
         self.stopped = False
+        self.starting = False
         self.outer = False
         self.failures: set[str] = set()
 
     def run(self) -> tuple[dict[str, str], str, set[str]]:
         p_outcome, p_timing = self.parent
-        # 1. the children start in order (unless the wait is decided already)
+        # 1. every child starts, in order, even when an earlier one ended the wait;
+        # the others are cancelled once the last one has started
+        self.starting = True
         for i, (outcome, timing) in enumerate(self.children):
-            if not self.alive[i]:
-                continue  # cancelled before it started
             self.started[i] = True
             if timing == IMMEDIATELY:
                 self.ends_(i, outcome)
+        self.starting = False
+        if self.stopped:
+            for i in range(2):
+                self.cancel(i)
         suspended = any(self.alive)
         # A cancellation of the parent before the wait is delivered when it
         # suspends in the wait; if the wait never suspends, it stays pending and
@@ -452,10 +466,7 @@ class WaitModel:
     def cancel(self, i: int) -> None:
         if not self.alive[i]:
             return
-        if not self.started[i]:
-            self.alive[i] = False
-            self.ends[i] = CANCELLED
-        elif self.children[i][1] == PROTECTED:
+        if self.children[i][1] == PROTECTED:
             self.pending[i] = True
         else:
             self.ends_(i, CANCELLED)
@@ -464,6 +475,8 @@ class WaitModel:
         if self.stopped:
             return
         self.stopped = True
+        if self.starting:
+            return  # the cancellations wait until every child has started
         for i in range(2):
             self.cancel(i)
 
@@ -500,8 +513,8 @@ def test_a_wait_with_two_children(
             if parent == (CANCELLED, PROTECTED):
                 async with disable_cancellation():
                     await wait_fn(*children)
-                # gearwork-core 1.0 may not deliver the cancellation when the shield
-                # ends (see test_wait.py); the next checkpoint does
+                # the cancellation held back by the shield: delivered at the next
+                # suspension point
                 await checkpoint_if_cancelled()
             else:
                 await wait_fn(*children)

@@ -62,7 +62,7 @@ from gearwork.core import (
     open_cancel_scope,
     start,
 )
-from gearwork.core.lowlevel import Registrar, Resumption, supervise
+from gearwork.core.lowlevel import Registrar, Resumption, exception_of, supervise
 from gearwork.nursery import (
     Nursery,
     move_on_when,
@@ -438,7 +438,7 @@ class Running:
         """Why the construct should have ended by now, if it should have."""
         kind = self.spec.kind
         children = self.children
-        if any(task.done() and task.exception() is not None for task in children):
+        if any(task.done() and exception_of(task) is not None for task in children):
             return "a child failed"
         if kind == "cancel scope":
             assert self.scope is not None
@@ -696,7 +696,7 @@ def check_program(name: str, pool: list[str], spec: Node, plan: list[tuple[str, 
     assert [task for task in program.tasks if not task.done()] == []
     assert [scope for scope in program.scopes if not scope.closed] == []
     assert set(program.callbacks.values()) == {1}
-    exc = root.exception()
+    exc = exception_of(root)
     delivered = [] if exc is None else exception_leaves(exc)
     assert [e for e in delivered if isinstance(e, Cancelled)] == []
     assert sorted(map(id, delivered)) == sorted(map(id, program.raised))

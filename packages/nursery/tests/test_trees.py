@@ -40,7 +40,7 @@ from gearwork.core import (
     sleep_forever,
     start,
 )
-from gearwork.core.lowlevel import Registrar, Resumption, supervise
+from gearwork.core.lowlevel import Registrar, Resumption, exception_of, supervise
 from gearwork.nursery import (
     Nursery,
     open_nursery,
@@ -264,7 +264,7 @@ def check_tree(spec: Node, plan: list[tuple[str, int]]) -> None:
     assert tree.violations == []
     assert [task for task in tree.tasks if not task.done()] == []
     assert set(tree.callbacks.values()) == {1}
-    exc = root.exception()
+    exc = exception_of(root)
     delivered = [] if exc is None else exception_leaves(exc)
     assert not any(isinstance(e, Cancelled) for e in delivered)
     assert sorted(map(id, delivered)) == sorted(map(id, tree.raised))

@@ -18,7 +18,10 @@ exception is lost: failures leave as one :class:`ExceptionGroup`.
 from .__about__ import __version__ as __version__
 from ._azip import azip as azip
 from ._azip import azip_longest as azip_longest
+from ._defer import defer_to_cancelled as defer_to_cancelled
+from ._nursery import TASK_STATUS_IGNORED as TASK_STATUS_IGNORED
 from ._nursery import Nursery as Nursery
+from ._nursery import TaskStatus as TaskStatus
 from ._nursery import move_on_when as move_on_when
 from ._nursery import open_nursery as open_nursery
 from ._nursery import run_as_daemon as run_as_daemon
@@ -37,11 +40,14 @@ __all__ = (
     "ALL_COMPLETED",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
+    "TASK_STATUS_IGNORED",
     "Nursery",
     "ReturnWhen",
+    "TaskStatus",
     "__version__",
     "azip",
     "azip_longest",
+    "defer_to_cancelled",
     "move_on_when",
     "open_nursery",
     "run_as_daemon",

@@ -13,9 +13,10 @@ from typing import Any
 
 from gearwork.core import BaseExceptionGroup, InvalidStateError, Task, TaskState
 
-__all__ = ("close_coroutines", "group", "park", "resume_at_once", "to_task", "to_tasks")
+__all__ = ("close_coroutines", "group", "park", "refused", "resume_at_once", "to_task", "to_tasks")
 
 _CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
 _CREATED = TaskState.CREATED
 
 
@@ -38,6 +39,20 @@ def _started(task: Task[Any], where: str) -> InvalidStateError:
     )
 
 
+def refused(exc: InvalidStateError, where: str) -> InvalidStateError:
+    """*exc*, raised by gearwork-core about a coroutine it refused, reworded for *where*.
+
+    Core names its own call (``"start(): the coroutine job() has already
+    begun running; ..."``); the user called *where*, so that is what the
+    message names.
+    """
+    message = str(exc)
+    call, sep, reason = message.partition("(): ")
+    if sep and call.isidentifier():
+        message = reason
+    return InvalidStateError(f"{where}: {message}")
+
+
 def to_task(aw: object, where: str) -> Task[Any]:
     """Return *aw* as a task that has not started yet.
 
@@ -55,51 +70,73 @@ def to_task(aw: object, where: str) -> Task[Any]:
         return Task(aw)  # type: ignore[arg-type]  # checked by Task
     except TypeError:
         raise _not_awaitable(aw, where) from None
+    except InvalidStateError as exc:  # a coroutine that another task drives
+        raise refused(exc, where) from None
 
 
 def close_coroutines(aws: tuple[object, ...]) -> None:
-    """Close the coroutines among *aws*, so that a call that refused them leaves no warning."""
+    """Close the coroutines among *aws*, so that a call that refused them leaves no warning.
+
+    Only coroutines that have not begun running are closed: one that has
+    begun belongs to whoever drives it (another task), and stays untouched.
+    """
     for aw in aws:
-        if type(aw) is _CoroutineType:
-            aw.close()
+        kind = type(aw)
+        if kind is _CoroutineType:
+            if aw.cr_await is None and not aw.cr_running:  # type: ignore[attr-defined]
+                aw.close()  # type: ignore[attr-defined]
+        elif kind is _GeneratorType:
+            gen: Any = aw
+            frame = gen.gi_frame
+            # gi_suspended is new in 3.11; before, a generator that has not run has f_lasti -1.
+            if (
+                frame is not None
+                and not gen.gi_running
+                and not getattr(gen, "gi_suspended", frame.f_lasti != -1)
+            ):
+                gen.close()
 
 
-def to_tasks(aws: tuple[object, ...], who: str) -> tuple[Task[Any], ...]:
+def to_tasks(aws: tuple[object, ...], who: str, first: int = 1) -> tuple[Task[Any], ...]:
     """Turn every argument of *who* into a task that has not started.
+
+    *first* is the position of ``aws[0]`` among the arguments, for messages.
 
     All or nothing: when one argument is bad, the coroutines given are closed
     (no "never awaited" warning follows the error) and nothing is started.
 
     :raises TypeError: an argument is neither an awaitable nor a :class:`Task`;
         the message gives its position.
-    :raises InvalidStateError: an argument is a task that has already started,
-        or the same task is given twice.
+    :raises InvalidStateError: an argument is a task that has already started
+        or a coroutine that another task drives, or the same task or
+        coroutine is given twice.
     """
     tasks: list[Task[Any]] = []
     append = tasks.append
-    given_tasks = False
     try:
         try:
             for aw in aws:
                 if isinstance(aw, Task):
                     if aw.state is not _CREATED:
-                        raise _started(aw, f"{who} argument {len(tasks) + 1}")
-                    given_tasks = True
+                        raise _started(aw, f"{who} argument {len(tasks) + first}")
                     append(aw)
                 else:
                     append(Task(aw))  # type: ignore[arg-type]  # checked by Task
         except TypeError:
             position = len(tasks)
-            raise _not_awaitable(aws[position], f"{who} argument {position + 1}") from None
-        if given_tasks and len(set(tasks)) != len(tasks):
-            seen: set[Task[Any]] = set()
-            for position, task in enumerate(tasks, 1):
-                if task in seen:
+            raise _not_awaitable(aws[position], f"{who} argument {position + first}") from None
+        except InvalidStateError as exc:  # a coroutine that another task drives
+            raise refused(exc, f"{who} argument {len(tasks) + first}") from None
+        if len({id(aw) for aw in aws}) != len(aws):
+            seen: set[int] = set()
+            for position, (aw, task) in enumerate(zip(aws, tasks, strict=True), first):
+                if id(aw) in seen:
+                    again = f"{task!r}" if aw is task else "the same coroutine object"
                     raise InvalidStateError(
-                        f"{who} argument {position} is {task!r} again; "
-                        "each task can be given only once"
+                        f"{who} argument {position} is {again} again; "
+                        "each task or coroutine can be given only once"
                     )
-                seen.add(task)
+                seen.add(id(aw))
     except BaseException:
         close_coroutines(aws)
         for aw, task in zip(aws, tasks, strict=False):

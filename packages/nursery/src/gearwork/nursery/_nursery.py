@@ -12,10 +12,18 @@ cycle keeps a finished block alive). The dict maps a child to its role flags
 Leaving the block has two phases:
 
 1. the block is done; wait, cancellably, until every non-daemon child has
-   ended (or the nursery is closed);
-2. close the nursery, cancel what is left, and wait for it under
+   ended (or the block is being cancelled);
+2. cancel what is left, and wait for it under
    ``lowlevel.CancelShield(parent)``: children inside
    ``disable_cancellation()`` are waited for, never abandoned.
+
+Once the block is being cancelled (a child failed, the parent was cancelled,
+``close()`` was called, or only daemons are left), a child started after
+that still starts: it runs to its first suspension, then it is cancelled,
+and its error, if any, is collected. Only ``close()`` and the end of the
+block make ``start`` refuse. The exit of the block is a suspension point: a
+cancellation of the parent still pending there is delivered
+(``lowlevel.raise_if_cancelled``).
 
 The parent is suspended on a registrar that does nothing; the supervisor of
 the child whose end satisfies the phase resumes it. Failures are collected in
@@ -26,7 +34,7 @@ an error.
 from __future__ import annotations
 
 import types
-from collections.abc import Awaitable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, final, overload
 
@@ -36,19 +44,22 @@ from gearwork.core.lowlevel import (
     CancelShield,
     Registrar,
     Resumption,
-    checkpoint_if_cancelled,
+    exception_of,
     explain_foreign_throw,
+    raise_if_cancelled,
     supervise,
     supervised_task,
 )
 
-from ._common import close_coroutines, group, park, resume_at_once, to_task
+from ._common import close_coroutines, group, park, refused, resume_at_once, to_task
 
 if TYPE_CHECKING:
     from types import TracebackType
 
 __all__ = (
+    "TASK_STATUS_IGNORED",
     "Nursery",
+    "TaskStatus",
     "move_on_when",
     "open_nursery",
     "run_as_daemon",
@@ -82,6 +93,7 @@ class _Block:
     """
 
     __slots__ = (
+        "_cancelling",
         "_children",
         "_closed",
         "_ended",
@@ -100,7 +112,8 @@ class _Block:
     def __init__(self) -> None:
         self._children: dict[Task[Any], int] = {}
         self._n_main = 0
-        self._closed = True  # until entered
+        self._cancelling = True  # until entered: the block and its children are cancelled
+        self._closed = False  # close() was called, or the block has ended: start() refuses
         self._exiting = False
         self._ended = False
         self._errors: list[BaseException] | None = None
@@ -123,7 +136,7 @@ class _Block:
         """Resume the parent if what it waits for in ``__aexit__`` has happened."""
         waiting = self._waiting
         if waiting and not (
-            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._closed
+            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._cancelling
         ):
             self._waiting = _NOT_WAITING
             self._parent.step()
@@ -133,10 +146,10 @@ class _Block:
             task.cancel()
 
     def _close(self) -> None:
-        """Cancel the block and every child; accept no new child."""
-        if self._closed:
+        """Cancel the block and every child; a child started afterwards is cancelled too."""
+        if self._cancelling:
             return
-        self._closed = True
+        self._cancelling = True
         if self._children:
             self._cancel_children()
         if not self._exiting:
@@ -145,7 +158,7 @@ class _Block:
 
     def _abandon(self) -> None:
         """The parent's coroutine is being closed: cancel everything, never resume it."""
-        self._closed = True
+        self._cancelling = self._closed = True
         self._waiting = _NOT_WAITING
         for task in list(self._children):
             task.cancel()
@@ -172,7 +185,7 @@ class _Block:
         self._parent = parent
         scope = self._scope = CancelScope(parent)
         scope.__enter__()
-        self._closed = False
+        self._cancelling = False
         return self._entered()
 
     @types.coroutine
@@ -185,10 +198,10 @@ class _Block:
         """Leave the block that ended with *exc*; the result is ``__aexit__``'s."""
         self._exiting = True
         body_exc = exc
-        if exc is None and self._n_main and not self._closed:
+        if exc is None and self._n_main and not self._cancelling:
             # Phase 1: the block is done; wait for the non-daemon children.
             try:
-                while self._n_main and not self._closed:
+                while self._n_main and not self._cancelling:
                     self._waiting = _WAITING_FOR_MAIN
                     yield park
             except BaseException as e:  # cancelled, closed by Python, or thrown in
@@ -207,9 +220,9 @@ class _Block:
                 self._failed(exc)
             else:
                 self._close()
-        elif not self._closed:
+        elif not self._cancelling:
             # Only daemon children are left, if any: they are cancelled.
-            self._closed = True
+            self._cancelling = True
             if self._children:
                 self._cancel_children()
         if self._children:
@@ -231,27 +244,17 @@ class _Block:
                             self._failed(e)
             finally:
                 self._waiting = _NOT_WAITING
-                try:
-                    shield.__exit__(None, None, None)
-                except Cancelled as e:  # the parent's own, held back by the shield
-                    if exc is None:
-                        exc = e
-            if exc is None:
-                # A cancellation that came in meanwhile is normally raised by
-                # leaving the shield; some versions of gearwork-core skip that
-                # when the task was resumed from inside an ``except`` block (as
-                # supervisors were run): make sure it is delivered here.
-                try:
-                    yield from checkpoint_if_cancelled()
-                except Cancelled as e:
-                    exc = e
-        self._ended = True
+                # A cancellation of the parent held back meanwhile stays pending.
+                shield.__exit__(None, None, None)
+        self._ended = self._closed = True
         scope = self._scope
         errors = self._errors
         if exc is None:
             scope.__exit__(None, None, None)
             if errors is not None:
                 raise group(self._who, errors)
+            # The exit is a suspension point: deliver a pending cancellation of the parent.
+            raise_if_cancelled(self._parent)
             return False
         caught = scope.__exit__(type(exc), exc, exc.__traceback__)
         if errors is not None:
@@ -276,6 +279,11 @@ class Nursery(_Block):
     block as one :class:`ExceptionGroup`. When the task that runs the block is
     cancelled, the block's own code is cancelled where it waits, then every
     child, and the task goes on unwinding once they have all ended.
+
+    Children started while the block is being cancelled still start (and are
+    then cancelled); :meth:`close`, or the end of the block, make
+    :meth:`start` refuse. The block's exit is a suspension point: a pending
+    cancellation of the task running it is delivered there.
     """
 
     __slots__ = ()
@@ -287,12 +295,12 @@ class Nursery(_Block):
     def _child_ended(self, task: Task[Any], /) -> None:
         if not self._children.pop(task):
             self._n_main -= 1
-        exc = task.exception()  # None if it finished or was cancelled
+        exc = exception_of(task)  # None if it finished or was cancelled
         if exc is not None:
             self._failed(exc)
         waiting = self._waiting
         if waiting and not (
-            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._closed
+            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._cancelling
         ):
             self._waiting = _NOT_WAITING
             self._parent.step()
@@ -307,18 +315,19 @@ class Nursery(_Block):
         The child runs until it first suspends before ``start`` returns. A
         daemon child does not keep the nursery open: when only daemons are
         left and the block is done, they are cancelled. Children may start
-        siblings, from any code, while the nursery is open.
+        siblings, from any code, until the block has ended.
 
-        Once the nursery is :attr:`closed` but still running (``close()`` was
-        called or a child failed, and the block is being cancelled), the new
-        child is cancelled before it runs and returned ``CANCELLED``: a loop
-        of ``start()`` calls in the block, one of which fails at once, does
-        not add an error of its own to the group.
+        Start always means start: while the block is being cancelled (a
+        child failed, the task running the block was cancelled, or only
+        daemons are left), a new child still runs to its first suspension;
+        then it is cancelled, and an error it raises is collected with the
+        others.
 
-        :raises InvalidStateError: the nursery has ended or has not been
-            entered yet, or *aw* is a task that has already started. A
-            coroutine refused this way is closed, so no "never awaited"
-            warning follows.
+        :raises InvalidStateError: :meth:`close` was called, the block has
+            ended or has not been entered yet, or *aw* is a task that has
+            already started or a coroutine that another task drives. A
+            coroutine refused this way (and not driven by another task) is
+            closed, so no "never awaited" warning follows.
         :raises TypeError: *aw* is neither an awaitable nor a Task, or
             *daemon* is not a bool.
 
@@ -336,34 +345,116 @@ class Nursery(_Block):
         >>> task.result
         'done'
         """
-        if daemon is not False and daemon is not True:
-            close_coroutines((aw,))  # type: ignore[unreachable]  # typed bool, checked anyway
-            raise TypeError(f"Nursery.start() daemon must be a bool, got {type(daemon).__name__}")
-        if self._closed:
-            return self._start_closed(aw)
+        flag: object = daemon  # typed bool, checked anyway
+        if flag is not False and flag is not True:
+            _bad_daemon(flag, "Nursery.start()", aw)
+        if self._closed or self._cancelling:
+            self._refuse_if_closed(aw, "Nursery.start()")
         if type(aw) is _CoroutineType:
-            task = supervised_task(aw, self._child_ended)
+            task = supervised_task(aw, self._child_ended)  # the common case, inlined
         else:
-            task = to_task(aw, "Nursery.start() argument")
-            supervise(task, self._child_ended)
+            task = self._child(aw, self._child_ended, "Nursery.start() argument")
+        self._children[task] = daemon
+        if not daemon:
+            self._n_main += 1
+        try:
+            start(task)
+        except InvalidStateError as exc:
+            # A coroutine another task drives, or one Python will not run: the task
+            # has ended CANCELLED (and left the nursery) without touching it.
+            raise refused(exc, "Nursery.start() argument") from None
+        if self._cancelling:
+            task.cancel()  # started into a block that is being cancelled: as in trio
+        return task
+
+    def _child(self, aw: object, on_end: Callable[[Task[Any]], object], where: str) -> Task[Any]:
+        """A supervised task for *aw*, not started; errors name *where*."""
+        if isinstance(aw, Task):
+            task = to_task(aw, where)
+            supervise(task, on_end)
+            return task
+        try:
+            return supervised_task(aw, on_end)  # type: ignore[arg-type]  # checked there
+        except TypeError:
+            close_coroutines((aw,))
+            raise TypeError(
+                f"{where} must be an awaitable or a Task, got {type(aw).__name__}"
+            ) from None
+        except InvalidStateError as exc:  # a coroutine that another task drives
+            raise refused(exc, where) from None
+
+    def _refuse_if_closed(self, aw: object, who: str) -> None:
+        """Raise why *who* cannot start *aw*, if the nursery refuses children."""
+        if self._ended:
+            why = "the nursery's block has ended"
+        elif self._closed:
+            why = "the nursery was closed with close()"
+        elif not hasattr(self, "_scope"):
+            why = "enter the nursery first: `async with open_nursery() as nursery:`"
+        else:
+            return  # being cancelled: the child starts, then it is cancelled
+        close_coroutines((aw,))
+        raise InvalidStateError(f"{who}: {why}")
+
+    async def start_ready(
+        self,
+        async_fn: Callable[..., Awaitable[Any]],
+        /,
+        *args: Any,
+        daemon: bool = False,
+    ) -> Any:
+        """Start ``async_fn(*args, task_status=status)`` as a child; wait until it is ready.
+
+        The start-up handshake of trio's ``await nursery.start(fn)`` and of
+        anyioutils' ``start_task`` + ``wait_started()``, named so as not to
+        clash with the synchronous :meth:`start`. The child gets a
+        :class:`TaskStatus` as its ``task_status`` keyword argument and calls
+        ``task_status.started(value)`` once it is ready (a server bound to its
+        port, a window shown, ...); ``start_ready`` then returns *value* and
+        the child runs on as a child of the nursery. A child that reports
+        ready during its own start does not make the caller wait at all.
+
+        Until the child has reported, its ending belongs to the caller: an
+        exception escaping the child is raised here (the nursery is not
+        cancelled by it), and a child that returns or is cancelled without
+        reporting raises :class:`RuntimeError` here. If the caller is
+        cancelled while it waits, the child is cancelled as well, and what it
+        raises from then on is collected by the nursery as usual.
+
+        :raises InvalidStateError: as :meth:`start` does.
+        :raises TypeError: *async_fn* did not return an awaitable, or
+            *daemon* is not a bool.
+
+        >>> from gearwork.core import sleep_forever, start
+        >>> async def server(port, *, task_status=TASK_STATUS_IGNORED):
+        ...     task_status.started(f"listening on {port}")  # ready
+        ...     await sleep_forever()  # serves until cancelled
+        >>> async def main():
+        ...     async with open_nursery() as nursery:
+        ...         print(await nursery.start_ready(server, 8080))
+        ...         nursery.close()  # done: stop the server
+        >>> task = start(main())
+        listening on 8080
+        >>> task.finished
+        True
+        """
+        flag: object = daemon  # typed bool, checked anyway
+        if flag is not False and flag is not True:
+            _bad_daemon(flag, "Nursery.start_ready()", None)
+        who = "Nursery.start_ready()"
+        if self._closed or self._cancelling:
+            self._refuse_if_closed(None, who)
+        status: TaskStatus[Any] = TaskStatus(self)
+        aw = async_fn(*args, task_status=status)
+        task = self._child(aw, status._child_ended, f"the result of {who}'s async_fn")
+        status._task = task
         self._children[task] = daemon
         if not daemon:
             self._n_main += 1
         start(task)
-        return task
-
-    def _start_closed(self, aw: Awaitable[Any] | Task[Any]) -> Task[Any]:
-        """``start()`` on a closed nursery: the child never runs."""
-        if self._ended or not hasattr(self, "_scope"):
-            close_coroutines((aw,))
-            if self._ended:
-                raise InvalidStateError("Nursery.start(): the nursery has ended")
-            raise InvalidStateError(
-                "Nursery.start(): enter the nursery first: `async with open_nursery() as nursery:`"
-            )
-        task = Task(aw) if type(aw) is _CoroutineType else to_task(aw, "Nursery.start() argument")
-        task.cancel()  # not started yet: closed without running
-        return task
+        if self._cancelling:
+            task.cancel()
+        return await status._ready()
 
     def close(self) -> None:
         """Cancel the block and every child as soon as possible; accept no new child.
@@ -372,8 +463,8 @@ class Nursery(_Block):
         that is running (or inside ``disable_cancellation()``) is cancelled at
         its next suspension. The nursery still waits for every child to end.
         Its ``async with`` then ends quietly: the cancellation is not an error.
-        A child started afterwards is cancelled before it runs. Calling it
-        again, or after the block has ended, does nothing.
+        :meth:`start` raises from now on. Calling it again, or after the
+        block has ended, does nothing.
 
         >>> from gearwork.core import sleep_forever, start
         >>> async def main(nurseries):
@@ -388,14 +479,16 @@ class Nursery(_Block):
         >>> task.result
         'closed'
         """
+        if hasattr(self, "_scope"):
+            self._closed = True
         self._close()
 
     @property
     def closed(self) -> bool:
-        """Whether the nursery refuses new children.
+        """Whether the nursery refuses new children: :meth:`close` was called, or the block ended.
 
-        True once :meth:`close` was called, a child failed, or the block is
-        ending; also before the nursery is entered.
+        A nursery whose block is being cancelled (after a child failed, say)
+        is not closed: children started then still start, and are cancelled.
         """
         return self._closed
 
@@ -417,6 +510,117 @@ class Nursery(_Block):
         # without an extra coroutine frame per enter and exit.
         __aenter__ = _Block._enter
         __aexit__ = _Block._exit
+
+
+def _bad_daemon(daemon: object, who: str, aw: object) -> None:
+    """Refuse a *daemon* flag that is not a bool (typed bool, checked anyway)."""
+    close_coroutines((aw,))
+    raise TypeError(f"{who} daemon must be a bool, got {type(daemon).__name__}")
+
+
+# The states of a TaskStatus.
+_PENDING = 0  # the caller of start_ready() waits for started()
+_READY = 1  # started() was called
+_ENDED = 2  # the child ended before it called started()
+_ABANDONED = 3  # the caller stopped waiting (it was cancelled)
+_IGNORED = 4  # TASK_STATUS_IGNORED: nobody waits
+
+
+@final
+class TaskStatus(Generic[T]):
+    """How a child started by :meth:`Nursery.start_ready` says that it is ready.
+
+    The child receives it as its ``task_status`` keyword argument. Give that
+    parameter the default :data:`TASK_STATUS_IGNORED`, so that the function
+    can also be called (or started with :meth:`Nursery.start`) normally.
+    """
+
+    __slots__ = ("_nursery", "_state", "_task", "_value", "_waiter")
+
+    __module__ = "gearwork.nursery"
+
+    _task: Task[Any]
+
+    def __init__(self, nursery: Nursery | None) -> None:
+        self._nursery = nursery
+        self._state = _PENDING if nursery is not None else _IGNORED
+        self._value: T | None = None
+        self._waiter: Task[Any] | None = None
+
+    def started(self, value: T | None = None) -> None:
+        """Report that the child is ready: the waiting ``start_ready()`` returns *value*.
+
+        The caller runs on (until its next suspension) before this returns.
+        Does nothing if the caller has stopped waiting, or for
+        :data:`TASK_STATUS_IGNORED`.
+
+        :raises InvalidStateError: it was called already.
+        """
+        state = self._state
+        if state != _PENDING:
+            if state == _READY:
+                raise InvalidStateError("task_status.started() can be called only once")
+            return
+        self._value = value
+        self._state = _READY
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            waiter.step()
+
+    def _park(self, task: Task[Any]) -> None:
+        self._waiter = task
+
+    # Shown in another loop's "bad yield" error if start_ready() is awaited outside a task.
+    _park.__qualname__ = "gearwork.nursery.Nursery.start_ready.<registrar>"
+
+    def _child_ended(self, task: Task[Any], /) -> None:
+        """Supervisor of the child: its caller gets an ending before started(), else the nursery."""
+        nursery = self._nursery
+        assert nursery is not None
+        if self._state != _PENDING:
+            nursery._child_ended(task)
+            return
+        self._state = _ENDED
+        if not nursery._children.pop(task):
+            nursery._n_main -= 1
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            waiter.step()
+        nursery._resume_if_done()
+
+    @types.coroutine
+    def _ready(self) -> Generator[Registrar, Resumption, Any]:
+        try:
+            while self._state == _PENDING:
+                yield self._park
+        except GeneratorExit:
+            raise  # garbage-collected: touch nothing
+        except BaseException as exc:
+            explain_foreign_throw(exc, "gearwork.nursery.Nursery.start_ready()")
+            if self._state == _PENDING:
+                # The caller is cancelled: so is the child, which belongs to the nursery now.
+                self._state = _ABANDONED
+                self._waiter = None
+                self._task.cancel()
+            raise
+        if self._state == _READY:
+            return self._value
+        task = self._task
+        error = exception_of(task)
+        if error is not None:
+            raise error
+        how = "returned" if task.finished else "was cancelled"
+        raise RuntimeError(f"{task!r} {how} before it called task_status.started()")
+
+    def __repr__(self) -> str:
+        state = ("waiting", "started", "ended", "abandoned", "ignored")[self._state]
+        return f"<TaskStatus {state}>"
+
+
+TASK_STATUS_IGNORED: TaskStatus[Any] = TaskStatus(None)
+"""The default of a ``task_status`` parameter: its :meth:`~TaskStatus.started` does nothing."""
 
 
 def open_nursery() -> AbstractAsyncContextManager[Nursery]:
@@ -468,14 +672,14 @@ class _Background(_Block, Generic[T]):
             if flags & (_CLOSE_ON_FINISH | _CLOSE_ON_END):
                 self._close()
         else:
-            exc = task.exception()
+            exc = exception_of(task)
             if exc is not None:
                 self._failed(exc)
             elif flags & _CLOSE_ON_END:
                 self._close()
         waiting = self._waiting
         if waiting and not (
-            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._closed
+            self._children if waiting == _WAITING_FOR_ALL else self._n_main and not self._cancelling
         ):
             self._waiting = _NOT_WAITING
             self._parent.step()
@@ -644,4 +848,8 @@ def run_as_daemon(aw: Awaitable[T] | Task[T], /) -> AbstractAsyncContextManager[
 
 # Nursery.__module__ is the public "gearwork.nursery", so doctest's finder does
 # not look into its methods from this module: list their examples explicitly.
-__test__ = {"Nursery.start": Nursery.start, "Nursery.close": Nursery.close}
+__test__ = {
+    "Nursery.start": Nursery.start,
+    "Nursery.start_ready": Nursery.start_ready,
+    "Nursery.close": Nursery.close,
+}

@@ -12,13 +12,20 @@ registrar that only records which task it is, and the supervisor of the
 last child to end resumes it. Nothing is allocated per child beyond what
 gearwork-core needs for a supervised task, and a call whose children all
 end during their start never suspends.
+
+Start means start: a child that ends the wait during its own start (it
+finishes a ``wait_any``, or fails) does not keep the children after it from
+starting. While the children are being started, stopping only records the
+decision; every child then runs to its first suspension, and only after the
+last one has started are the others cancelled (trio's rule: a task started
+into a cancelled nursery still runs to its first checkpoint).
 """
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Awaitable, Generator, Iterable
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, final, overload
 
 from gearwork.core import Cancelled, InvalidStateError, Task, TaskState, start
@@ -26,6 +33,7 @@ from gearwork.core.lowlevel import (
     CancelShield,
     Registrar,
     Resumption,
+    exception_of,
     explain_foreign_throw,
     start_each,
     supervise,
@@ -57,6 +65,8 @@ T5 = TypeVar("T5")
 
 _CREATED = TaskState.CREATED
 _CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+_PY311 = sys.version_info >= (3, 11)
 
 
 class _Gather:
@@ -65,7 +75,7 @@ class _Gather:
     The subclasses differ in what ends the wait early (``_child_ended``).
     """
 
-    __slots__ = ("_children", "_errors", "_left", "_parent", "_shield", "_stopped")
+    __slots__ = ("_children", "_errors", "_left", "_parent", "_shield", "_starting", "_stopped")
 
     _who: ClassVar[str]
     # Set by the function that creates it; the others when the await starts.
@@ -74,6 +84,7 @@ class _Gather:
     _parent: Task[Any] | None
     _errors: list[BaseException] | None
     _stopped: bool
+    _starting: bool  # while the children are being started: stopping waits until all have
     _shield: CancelShield | None  # set when the parent shields itself to unwind
 
     # -- supervision -------------------------------------------------------------
@@ -91,13 +102,15 @@ class _Gather:
             self._stop()
 
     def _stop(self) -> None:
-        """Cancel every child that has not ended (the ones not started yet never run).
+        """Cancel every child that has not ended; while they start, once all have started.
 
         A cancelled child may end at once and, being the last one, resume the
         parent from inside this loop; only the supervisor call that brings the
         count of live children to zero resumes the parent, so that happens once.
         """
         self._stopped = True
+        if self._starting:
+            return  # __await__ cancels them once the last child has started
         for child in self._children:
             child.cancel()
 
@@ -126,12 +139,18 @@ class _Gather:
         if not children:
             return children
         try:
-            # A child that ends the wait as it starts cancels the others; those that had
-            # not started are skipped (they never run).
+            # Every child starts, even when one of them ends the wait as it starts: the
+            # others are cancelled once the last has started (see the module docstring).
+            self._starting = True
             start_each(children)
+            self._starting = False
+            if self._stopped:
+                for child in children:
+                    child.cancel()
             while self._left:
                 yield self._park
         except BaseException as exc:
+            self._starting = False
             if isinstance(exc, GeneratorExit) or (
                 type(exc) is not Cancelled
                 and explain_foreign_throw(exc, f"gearwork.nursery.{self._who}")
@@ -176,9 +195,10 @@ class _Gather:
         finally:
             shield = self._shield
             if shield is not None:
+                # A cancellation that came in meanwhile stays pending; *exc* or the group
+                # goes out now.
                 self._shield = None
-                with suppress(Cancelled):  # still pending; *exc* or the group goes out
-                    shield.__exit__(None, None, None)
+                shield.__exit__(None, None, None)
 
 
 @final
@@ -188,7 +208,7 @@ class _WaitAll(_Gather):
 
     def _child_ended(self, task: Task[Any], /) -> None:
         left = self._left = self._left - 1
-        exc = task.exception()  # None if it finished or was cancelled
+        exc = exception_of(task)  # None if it finished or was cancelled
         if exc is not None:
             self._failed(exc)
         if not left:
@@ -207,10 +227,11 @@ class _WaitAny(_Gather):
         if task.finished:
             if not self._stopped:
                 self._stopped = True
-                for child in self._children:
-                    child.cancel()
+                if not self._starting:  # else __await__ does it once all have started
+                    for child in self._children:
+                        child.cancel()
         else:
-            exc = task.exception()
+            exc = exception_of(task)
             if exc is not None:
                 self._failed(exc)
         if not left:
@@ -228,7 +249,7 @@ class _Zip(_Gather):
     def _child_ended(self, task: Task[Any], /) -> None:
         left = self._left = self._left - 1
         if not task.finished:
-            exc = task.exception()
+            exc = exception_of(task)
             if isinstance(exc, StopAsyncIteration):
                 if not self._stopped:
                     self._stop()
@@ -250,7 +271,7 @@ class _ZipLongest(_Zip):
     def _child_ended(self, task: Task[Any], /) -> None:
         left = self._left = self._left - 1
         if not task.finished:
-            exc = task.exception()
+            exc = exception_of(task)
             if exc is not None and not isinstance(exc, StopAsyncIteration):
                 self._failed(exc)
         if not left:
@@ -273,27 +294,75 @@ def _gather(cls: type[_G], aws: tuple[object, ...], who: str) -> _G:
     gather = _new(cls)
     gather._left = -1  # not awaited yet
     gather._parent = gather._errors = None
-    gather._stopped = False
+    gather._stopped = gather._starting = False
     on_end = gather._child_ended
     tasks: list[Task[Any]] = []
     append = tasks.append
-    for aw in aws:
-        if type(aw) is not _CoroutineType:
+    each: tuple[Any, ...] = aws  # checked by kind below
+    for aw in each:
+        # async def coroutines, and @types.coroutine generators such as Event.wait(),
+        # that have not begun running (one that has is refused below, by position).
+        kind = type(aw)
+        if kind is _CoroutineType:
+            if aw.cr_await is not None:
+                break
+        elif kind is not _GeneratorType or (aw.gi_suspended if _PY311 else _begun(aw)):
             break
-        append(supervised_task(aw, on_end))
+        try:
+            append(supervised_task(aw, on_end))
+        except TypeError:
+            break  # a plain generator: see below
     else:  # the common case: coroutines only
+        if len(tasks) > 1 and len(set(aws)) != len(tasks):
+            _cancel_all(tasks)
+            raise _given_twice(aws, who)
         gather._children = tuple(tasks)
         return gather
-    # Tasks or other awaitables among the arguments: check them all first.
-    children = gather._children = to_tasks(aws, who)
+    # A Task, another kind of awaitable or a bad argument at position len(tasks) + 1:
+    # the tasks made so far are good children; check and convert the rest.
+    done = len(tasks)
     try:
-        for child in children:
+        rest = to_tasks(aws[done:], who, done + 1)
+    except BaseException:
+        _cancel_all(tasks)  # refused: their coroutines are closed without running
+        raise
+    children = gather._children = (*tasks, *rest)
+    try:
+        if len({id(aw) for aw in aws}) != len(aws):
+            raise _given_twice(aws, who)
+        for child in rest:
             supervise(child, on_end)
     except BaseException:
+        close_coroutines(aws)
         gather._left = len(children)  # the cancelled children count down; nobody is resumed
         gather._abandon()
         raise
     return gather
+
+
+def _begun(gen: Any) -> bool:
+    """Whether the generator *gen* is suspended in its body (Python 3.10's gi_suspended)."""
+    frame = gen.gi_frame
+    return frame is not None and frame.f_lasti != -1
+
+
+def _cancel_all(tasks: list[Task[Any]]) -> None:
+    """Cancel tasks that have not started: their coroutines are closed without running."""
+    for task in tasks:
+        task.cancel()
+
+
+def _given_twice(aws: tuple[object, ...], who: str) -> InvalidStateError:
+    seen: set[int] = set()
+    for position, aw in enumerate(aws, 1):
+        if id(aw) in seen:
+            return InvalidStateError(
+                f"{who} argument {position} is the same coroutine object as an earlier "
+                "argument; a coroutine can run in one task only (call the coroutine "
+                "function once per argument)"
+            )
+        seen.add(id(aw))
+    raise AssertionError("no argument is given twice")  # pragma: no cover
 
 
 AwaitableOrTask: TypeAlias = "Awaitable[T] | Task[T]"
@@ -344,6 +413,11 @@ def wait_all(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     waited for, then :class:`~gearwork.core.Cancelled` propagates. With no
     argument it returns ``()`` at once.
 
+    Every child starts, even when an earlier one fails during its own start:
+    the others are cancelled only once the last has started, so
+    ``wait_all(fails(1), fails(2))`` of two children that fail at once
+    raises one group holding both errors.
+
     Returns the child tasks, in argument order: read ``task.result`` of each.
     A :class:`~gearwork.core.Task` that has not started may be passed instead
     of an awaitable.
@@ -351,7 +425,8 @@ def wait_all(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     :raises TypeError: an argument is neither an awaitable nor a Task (the
         message gives its position); no child is started then.
     :raises InvalidStateError: a Task argument has already started, is
-        given twice, or already has a supervisor.
+        given twice, or already has a supervisor, or a coroutine argument
+        has begun running (another task drives it); no child is started then.
 
     >>> from gearwork.core import Task, sleep_forever, start
     >>> async def main(a, b):
@@ -410,9 +485,12 @@ def wait_any(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     the others are being cancelled also counts as finished, so check
     ``task.finished`` of each task rather than assuming a single winner.
 
-    If a child finishes during its own start, the children after it are not
-    started at all: they are cancelled before they run (``CANCELLED``, their
-    coroutines closed). A child cancelled by someone else does not end the
+    Start means start: if a child finishes during its own start, the
+    children after it still start and run to their first suspension; only
+    then are they cancelled, and one that had no suspension before that
+    point has simply finished too (``wait_any(a(), b())`` of two children
+    that finish at once gives two ``FINISHED`` tasks). A child cancelled by
+    someone else does not end the
     wait; if every child ends that way, ``wait_any`` returns with none
     finished. Failures and cancellation of the waiting task behave as in
     :func:`wait_all`: the others are cancelled, and an :class:`ExceptionGroup`
@@ -423,7 +501,8 @@ def wait_any(*aws: AwaitableOrTask[Any]) -> Awaitable[tuple[Task[Any], ...]]:
     :raises TypeError: an argument is neither an awaitable nor a Task (the
         message gives its position); no child is started then.
     :raises InvalidStateError: a Task argument has already started, is
-        given twice, or already has a supervisor.
+        given twice, or already has a supervisor, or a coroutine argument
+        has begun running (another task drives it); no child is started then.
 
     >>> from gearwork.core import Task, sleep_forever, start
     >>> async def main(a, b):
@@ -475,7 +554,7 @@ class _Watch:
         if (
             not self._left
             or self._mode == FIRST_COMPLETED
-            or (self._mode == FIRST_EXCEPTION and task.exception() is not None)
+            or (self._mode == FIRST_EXCEPTION and exception_of(task) is not None)
         ):
             self.ready = True
             parent = self._parent
