@@ -15,6 +15,16 @@ structured-concurrency construct, and is driven to its end by event fires
     ``async with open_nursery()``, 100 children started, each waiting on one
     shared event; one fire completes them all and the nursery exits. Reported
     per child.
+``nursery: wait_all of 3, looping on e.wait()``
+    a long-lived parent loops on ``await wait_all(e.wait(), e.wait(),
+    e.wait())`` on one shared ``Event`` (gearwork-sync's, asyncgui's); the
+    operation is one ``e.fire()``. The awaitables are the events' own
+    ``wait()`` objects, passed straight in, as users write it.
+``nursery: 100 children, looping on e.wait()``
+    a long-lived parent loops on ``async with open_nursery() as n:``,
+    starting 100 children that are ``e.wait()`` of one shared ``Event``, then
+    waits at the block's exit; the operation is one ``e.fire()``, reported
+    per child.
 ``nursery: cancel``
     a parent inside ``wait_any`` of two waiting children is cancelled: the
     children are cancelled, then the parent.
@@ -48,10 +58,15 @@ from harness import Case, Target
 
 import gearwork.core as gw
 import gearwork.nursery as gwn
+import gearwork.sync as gws
 from gearwork.core.lowlevel import Registrar, Resumption
 
 BATCH = 200
 N_CHILDREN = 100
+WAIT_ALL_LOOP = "nursery: wait_all of 3, looping on e.wait()"
+CHILDREN_LOOP = "nursery: 100 children, looping on e.wait()"
+
+_keep: list[object] = []  # the long-lived parents of the looping scenarios
 
 
 # -- events on gearwork's public suspension protocol ------------------------------------
@@ -167,6 +182,35 @@ def gw_children() -> Callable[[], object]:
     return cycle
 
 
+def gw_wait_all_3_loop() -> Callable[[], object]:
+    wait_all = gwn.wait_all
+    e = gws.Event()
+    wait = e.wait
+
+    async def parent() -> None:
+        while True:
+            await wait_all(wait(), wait(), wait())
+
+    _keep.append(gw.start(parent()))
+    return e.fire
+
+
+def gw_children_loop() -> Callable[[], object]:
+    open_nursery = gwn.open_nursery
+    e = gws.Event()
+    wait = e.wait
+
+    async def parent() -> None:
+        while True:
+            async with open_nursery() as nursery:
+                spawn = nursery.start
+                for _ in range(N_CHILDREN):
+                    spawn(wait())
+
+    _keep.append(gw.start(parent()))
+    return e.fire
+
+
 def gw_cancel() -> Callable[[], object]:
     start, wait_any = gw.start, gwn.wait_any
     e1, e2 = _GwExclusiveEvent(), _GwExclusiveEvent()
@@ -276,6 +320,35 @@ def ag_wait_all_3() -> Callable[[], object]:
         e.fire()
 
     return cycle
+
+
+def ag_wait_all_3_loop() -> Callable[[], object]:
+    wait_all = asyncgui.wait_all
+    e = asyncgui.Event()
+    wait = e.wait
+
+    async def parent() -> None:
+        while True:
+            await wait_all(wait(), wait(), wait())
+
+    _keep.append(asyncgui.start(parent()))
+    return e.fire
+
+
+def ag_children_loop() -> Callable[[], object]:
+    open_nursery = asyncgui.open_nursery
+    e = asyncgui.Event()
+    wait = e.wait
+
+    async def parent() -> None:
+        while True:
+            async with open_nursery() as nursery:
+                spawn = nursery.start
+                for _ in range(N_CHILDREN):
+                    spawn(wait())
+
+    _keep.append(asyncgui.start(parent()))
+    return e.fire
 
 
 def ag_children() -> Callable[[], object]:
@@ -466,6 +539,10 @@ CASES = [
     Case("nursery: 100 children", "gearwork", gw_children, per=N_CHILDREN),
     Case("nursery: 100 children", "asyncgui", ag_children, per=N_CHILDREN),
     Case("nursery: 100 children", "asyncio", aio_children, per=N_CHILDREN),
+    Case(WAIT_ALL_LOOP, "gearwork", gw_wait_all_3_loop),
+    Case(WAIT_ALL_LOOP, "asyncgui", ag_wait_all_3_loop),
+    Case(CHILDREN_LOOP, "gearwork", gw_children_loop, per=N_CHILDREN),
+    Case(CHILDREN_LOOP, "asyncgui", ag_children_loop, per=N_CHILDREN),
     Case("nursery: cancel", "gearwork", gw_cancel),
     Case("nursery: cancel", "asyncgui", ag_cancel),
     Case("nursery: cancel", "asyncio", aio_cancel, per=BATCH),
@@ -481,5 +558,7 @@ TARGETS = [
     Target("nursery: wait_any of 2", "asyncgui", 0.5),
     Target("nursery: wait_all of 3", "asyncgui", 0.5),
     Target("nursery: 100 children", "asyncgui", 0.6),
+    Target(WAIT_ALL_LOOP, "asyncgui", 0.5),
+    Target(CHILDREN_LOOP, "asyncgui", 0.6),
     Target("nursery: cancel", "asyncgui", 0.6),
 ]
