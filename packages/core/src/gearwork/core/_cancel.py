@@ -125,8 +125,9 @@ class CancelScope:
         task = self._task
         if task is None:
             raise InvalidStateError(
-                "a CancelScope without a task needs `async with`; "
-                "use `async with open_cancel_scope()` or CancelScope(task)"
+                "open_cancel_scope() is an async context manager: write "
+                "`async with open_cancel_scope() as scope:` (a plain `with` needs the "
+                "task, as in `with lowlevel.CancelScope(task):`)"
             )
         if self._depth:
             raise InvalidStateError("a CancelScope can be entered only once")
@@ -227,7 +228,11 @@ class CancelShield:
     def __enter__(self) -> None:
         task = self._task
         if task is None:
-            raise InvalidStateError("a CancelShield without a task needs `async with`")
+            raise InvalidStateError(
+                "disable_cancellation() is an async context manager: write "
+                "`async with disable_cancellation():` (a plain `with` needs the task, "
+                "as in `with lowlevel.CancelShield(task):`)"
+            )
         task._more().shield += 1
 
     def __exit__(

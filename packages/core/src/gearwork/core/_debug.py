@@ -4,7 +4,9 @@ When it is on, :meth:`Task.step`, :meth:`Task.throw` and :meth:`Task.cancel`
 (``close``) check that they are called from the thread the task runs on,
 that is, the thread that started it. The check is a thread-local look-up per
 call; with debug mode off the methods are the plain ones and cost nothing
-more. It is on at import when the environment variable ``GEARWORK_DEBUG``
+more. Debug mode also warns of awaits cut short by a cancellation and keeps
+gearwork's frames in the tracebacks of exceptions raised to a resumer (both
+on error paths only). It is on at import when the environment variable ``GEARWORK_DEBUG``
 is set to anything but ``""`` or ``"0"``, or when Python runs in
 development mode (``python -X dev``), as asyncio's debug mode is.
 """
@@ -17,6 +19,7 @@ from functools import wraps
 from threading import current_thread
 from typing import Any
 
+from . import _task
 from ._task import _CREATED, _FINISHED, Task, _thread_state
 
 __all__ = ("get_debug", "set_debug")
@@ -88,6 +91,7 @@ def set_debug(enabled: bool, /) -> None:
     methods = _checked if enabled else _plain
     for name in _CHECKED:
         setattr(Task, name, methods[name])
+    _task._debug_mode = enabled  # warns of awaits cut short by a cancellation
     _enabled = enabled
 
 
@@ -96,8 +100,11 @@ def get_debug() -> bool:
 
     In debug mode, resuming, throwing into or cancelling a task from a thread
     other than the one it runs on raises :class:`RuntimeError` instead of
-    running it there (where it would race with its own thread). Everything
-    else behaves the same. It is off by default; ``GEARWORK_DEBUG=1`` or
+    running it there (where it would race with its own thread); a task that
+    awaits while it is being cancelled, outside ``disable_cancellation()``,
+    gets a :class:`RuntimeWarning` pointing at that await; and an exception
+    raised to a task's resumer keeps gearwork's own frames in its traceback.
+    Everything else behaves the same. It is off by default; ``GEARWORK_DEBUG=1`` or
     ``python -X dev`` turn it on at import, :func:`set_debug` at any time.
     """
     return _enabled

@@ -31,8 +31,10 @@ comparison.
 from __future__ import annotations
 
 import enum
+import inspect
 import sys
 import types
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from contextvars import Context
@@ -58,6 +60,7 @@ __all__ = (
     "dummy_task",
     "exception_of",
     "explain_foreign_throw",
+    "explain_not_awaitable",
     "get_default_exception_handler",
     "raise_if_cancelled",
     "set_default_exception_handler",
@@ -238,7 +241,37 @@ def _as_coroutine(aw: object, who: str) -> Coroutine[Any, Any, Any]:
     if isinstance(aw, Awaitable):
         return _await_awaitable(aw)
     wanted = "an awaitable or a Task" if who == "start()" else "an awaitable"
-    raise TypeError(f"{who} needs {wanted}, got {type(aw).__name__}")
+    raise TypeError(f"{who} needs {wanted}, got {type(aw).__name__}{explain_not_awaitable(aw)}")
+
+
+def explain_not_awaitable(obj: object, /) -> str:
+    """Say what to do with *obj*, which was given where an awaitable is needed.
+
+    For the error messages of calls that take awaitables: a coroutine
+    function or a method (``start(job)``, ``wait_any(event.wait)``) was
+    most likely meant to be called, and the hint says so, naming the call.
+    Returns ``""`` when there is nothing useful to add. Only error paths
+    call it.
+
+    >>> async def job():
+    ...     pass
+    >>> explain_not_awaitable(job)
+    '; job is a coroutine function: call it, as in job()'
+    >>> explain_not_awaitable(42)
+    ''
+    """
+    if isinstance(obj, type) or not callable(obj):
+        return ""
+    name = getattr(obj, "__qualname__", None)
+    if not isinstance(name, str):
+        return ""
+    owner = getattr(obj, "__self__", None)
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        name = f"{type(owner).__name__.lower()}.{getattr(obj, '__name__', name)}"
+        return f"; {name} is a method: call it, as in {name}()"
+    if inspect.iscoroutinefunction(obj):
+        return f"; {name} is a coroutine function: call it, as in {name}()"
+    return f"; {name} is a function: pass what it returns, as in {name}()"
 
 
 def _driven(coro: object) -> bool:
@@ -329,7 +362,7 @@ class _InContext:
         self.context.run(self.coro.close)
 
 
-_uids = count(1)
+_next_uid = count(1).__next__  # uids, hence default names, follow the order of creation
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 _PY311 = sys.version_info >= (3, 11)  # generators have gi_suspended
@@ -418,16 +451,19 @@ class Task(Generic[T_co]):
         context: Context | None = None,
         exception_handler: ExceptionHandler | None = None,
     ) -> None:
+        if name is not None or context is not None or exception_handler is not None:
+            _check_options(aw, "Task()", name, context, exception_handler)
         coro = _as_coroutine(aw, "Task()")
-        self._coro = coro if context is None else _in_context(coro, context)
+        self._coro = coro if context is None else _InContext(coro, context)
         self._st = _CREATED
         self._cancel_req = None
         self._extras = None
         self._sup = None
+        self._uid = _next_uid()
         if name is not None:
-            self._name = str(name)
+            self._name = name
         if exception_handler is not None:
-            self._more().handler = _check_handler(exception_handler)
+            self._more().handler = exception_handler
 
     def _more(self) -> _Extras:
         extras = self._extras
@@ -549,7 +585,8 @@ class Task(Generic[T_co]):
         """
         if self._st < _FINISHED:
             yield from self._until_done()
-        return self._outcome(False)  # type: ignore[no-any-return]
+        outcome: T_co = self._outcome(False)
+        return outcome
 
     @types.coroutine
     def wait(self) -> Generator[Registrar, Resumption, T_co | None]:
@@ -570,7 +607,8 @@ class Task(Generic[T_co]):
         """
         if self._st < _FINISHED:
             yield from self._until_done()
-        return self._outcome(True)  # type: ignore[no-any-return]
+        outcome: T_co | None = self._outcome(True)
+        return outcome
 
     def _until_done(self) -> Generator[Registrar, Resumption, None]:
         awaiter = _Awaiter(self)
@@ -645,19 +683,15 @@ class Task(Generic[T_co]):
 
     @property
     def uid(self) -> int:
-        """A unique integer, assigned the first time it is read."""
-        try:
-            return self._uid
-        except AttributeError:
-            self._uid = uid = next(_uids)
-            return uid
+        """A unique integer; tasks are numbered from 1 in the order they are created."""
+        return self._uid
 
     def get_name(self) -> str:
         """The task's name; ``Task-<uid>`` unless one was given."""
         try:
             return self._name
         except AttributeError:
-            self._name = name = f"Task-{self.uid}"
+            self._name = name = f"Task-{self._uid}"
             return name
 
     def set_name(self, value: object, /) -> None:
@@ -763,7 +797,10 @@ class Task(Generic[T_co]):
         depth = rt.depth
         if depth >= _DRAINER:
             if depth < RESUME_DEPTH_LIMIT:
-                self._run((args, kwargs), None)
+                try:
+                    self._run((args, kwargs), None)
+                except BaseException as e:
+                    raise _escaping(e)
             else:
                 self._st = _QUEUED
                 rt.queue.append((self, (args, kwargs), None))
@@ -787,7 +824,10 @@ class Task(Generic[T_co]):
                 and self._st == _SUSPENDED
                 and (self._extras is None or not self._extras.shield)
             ):
-                self._run(None, self._make_cancelled())
+                try:
+                    self._run(None, self._make_cancelled())
+                except BaseException as e:
+                    raise _escaping(e)
             return
         # Handled outside the except block, so that what runs next (hooks, other
         # tasks) does not see this exception as the one "being handled".
@@ -811,11 +851,15 @@ class Task(Generic[T_co]):
                     error = e  # a bug in the supervisor: reported like the task's own
                 try:
                     self._report(error)
+                except BaseException as e:
+                    raise _escaping(e)
                 finally:
                     del error
             return
         try:
             self._after_error(error)
+        except BaseException as e:
+            raise _escaping(e)
         finally:
             del error  # else error -> traceback -> this frame -> error: a cycle
 
@@ -829,7 +873,10 @@ class Task(Generic[T_co]):
             raise TypeError(f"throw() needs an exception instance, got {type(exc).__name__}")
         if self._st != _SUSPENDED:
             raise InvalidStateError(f"throw() needs a suspended task; {self!r} is not suspended")
-        self._resume_with(exc)
+        try:
+            self._resume_with(exc)
+        except BaseException as e:
+            raise _escaping(e)
 
     def cancel(self, msg: str | None = None) -> None:
         """Cancel the task as soon as possible.
@@ -856,15 +903,18 @@ class Task(Generic[T_co]):
             self._thrown = False
         if st != _SUSPENDED:
             return  # delivered at its next suspension
-        if self._extras is None:  # the common case: no shield, no message
-            self._thrown = True
-            if self._rt.depth < RESUME_DEPTH_LIMIT:
-                self._run(None, Cancelled())
-            else:
-                self._st = _QUEUED
-                self._rt.queue.append((self, None, Cancelled()))
-        elif not self._extras.shield:
-            self._resume_with(self._make_cancelled())
+        try:
+            if self._extras is None:  # the common case: no shield, no message
+                self._thrown = True
+                if self._rt.depth < RESUME_DEPTH_LIMIT:
+                    self._run(None, Cancelled())
+                else:
+                    self._st = _QUEUED
+                    self._rt.queue.append((self, None, Cancelled()))
+            elif not self._extras.shield:
+                self._resume_with(self._make_cancelled())
+        except BaseException as e:
+            raise _escaping(e)
 
     close = cancel
 
@@ -919,6 +969,8 @@ class Task(Generic[T_co]):
                 f"{self!r} awaited while it was being cancelled; run async clean-up "
                 "inside `async with disable_cancellation():`",
             )
+            if _debug_mode:
+                _warn_cut_short(self)
         else:
             self._thrown = True
         return exc
@@ -941,7 +993,9 @@ class Task(Generic[T_co]):
             if self._sup is not None or self._extras is not None:
                 self._run_hooks(None)
         elif st == _SUSPENDED:
-            self._run(None, e)  # the registrar raised: raise it at the await
+            # The registrar raised: raise it at the await (explained if the task
+            # awaited something that is not a gearwork awaitable).
+            self._run(None, _foreign_await(e, self._coro) if type(e) is TypeError else e)
         elif st != _RUNNING:
             raise e  # a nested resumption of this task failed and already ended it
         elif isinstance(e, (Cancelled, GeneratorExit)) or (
@@ -952,7 +1006,7 @@ class Task(Generic[T_co]):
         else:
             # The task keeps e: its traceback starts at the coroutine, not at step(),
             # whose frame would tie e (and the task) into a reference cycle.
-            self._end(_CANCELLED, None, e.with_traceback(e.__traceback__.tb_next))  # type: ignore[union-attr]
+            self._end(_CANCELLED, None, _from_the_coroutine(e))
 
     def _run(self, value: Resumption | None, exc: BaseException | None) -> None:
         """Drive the coroutine until it suspends for real or ends.
@@ -1002,7 +1056,7 @@ class Task(Generic[T_co]):
                         self._exc = None  # closed behind the task's back: see _lost
                     else:
                         # Kept without this frame in its traceback (see _after_error).
-                        self._exc = e.with_traceback(e.__traceback__.tb_next)  # type: ignore[union-attr]
+                        self._exc = _from_the_coroutine(e)
                     exc = None
                     ended = True
                     break
@@ -1010,7 +1064,8 @@ class Task(Generic[T_co]):
                 try:
                     f(self)
                 except BaseException as e:
-                    exc = e  # raised at the await, on the next turn of the loop
+                    # Raised at the await, on the next turn of the loop.
+                    exc = _foreign_await(e, coro) if type(e) is TypeError else e
                     if self._st != _SUSPENDED:
                         break  # a nested resumption of this task failed and ended it
                     continue
@@ -1144,16 +1199,172 @@ class _Awaiter:
             waiter.step()
 
 
-def _in_context(coro: Coroutine[Any, Any, Any], context: Context) -> _InContext:
-    if not isinstance(context, Context):
-        raise TypeError(f"context must be a contextvars.Context, got {type(context).__name__}")
-    return _InContext(coro, context)
+def _check_options(
+    aw: object, who: str, name: object, context: object, exception_handler: object
+) -> None:
+    """Refuse bad keyword arguments of ``Task()``/``start()``, closing the coroutine *aw*."""
+    if name is not None and not isinstance(name, str):
+        error = f"{who} name must be a str, got {type(name).__name__}"
+    elif context is not None and not isinstance(context, Context):
+        error = f"{who} context must be a contextvars.Context, got {type(context).__name__}"
+    elif exception_handler is not None and not callable(exception_handler):
+        error = f"{who} exception_handler must be callable, got {type(exception_handler).__name__}"
+    else:
+        return
+    _close_refused(aw)
+    raise TypeError(error)
+
+
+_debug_mode = False  # set by gearwork.core.set_debug()
+
+
+def _warn_cut_short(task: Task[Any]) -> None:
+    """Debug mode: warn that *task* awaited while being cancelled, at the user's await."""
+    frame = None
+    link: Any = task._coro
+    if type(link) is _InContext:
+        link = link.coro
+    while link is not None:  # the innermost frame outside gearwork: the user's await
+        inner = getattr(link, "cr_frame", None) or getattr(link, "gi_frame", None)
+        if inner is not None and not str(inner.f_globals.get("__name__")).startswith("gearwork."):
+            frame = inner
+        link = getattr(link, "cr_await", None) or getattr(link, "gi_yieldfrom", None)
+    message = (
+        f"{task!r} awaited while it was being cancelled, outside "
+        "`async with disable_cancellation():`, so that await was cut short at once by "
+        "a new Cancelled; put async clean-up inside `async with disable_cancellation():`"
+    )
+    if frame is None:
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    else:
+        warnings.warn_explicit(
+            message,
+            RuntimeWarning,
+            frame.f_code.co_filename,
+            frame.f_lineno,
+            module=frame.f_globals.get("__name__"),
+            registry=frame.f_globals.setdefault("__warningregistry__", {}),
+        )
+
+
+def _foreign_await(error: BaseException, coro: object) -> BaseException:
+    """Explain *error*, raised by calling what the task's coroutine yielded, if it must be.
+
+    A gearwork task calls what its coroutine yields (a registrar). When the
+    coroutine awaited an asyncio or trio awaitable, what it yields is not
+    callable, or not with one argument: Python's own message ("'NoneType'
+    object is not callable") says nothing useful. Such a TypeError comes
+    from the call itself, so its traceback has no frame below the task's:
+    that is how it is told apart from a TypeError raised inside a real
+    registrar. Only the error path calls this.
+    """
+    tb = error.__traceback__
+    if tb is None or tb.tb_next is not None:
+        return error  # raised inside a registrar: its own error
+    if type(coro) is _InContext:
+        coro = coro.coro
+    # What was awaited, from the outermost coroutine in: the first link that is
+    # not the user's code names it (asyncio.sleep(), an asyncio Future, ...).
+    links: list[object] = []
+    link: Any = coro
+    while link is not None and len(links) < 100:
+        links.append(link)
+        link = getattr(link, "cr_await", None) or getattr(link, "gi_yieldfrom", None)
+    library = ""
+    last = links[-1]
+    what = f"{last.__qualname__}()" if hasattr(last, "__qualname__") else repr(last)
+    for link in links[1:]:
+        frame = getattr(link, "cr_frame", None) or getattr(link, "gi_frame", None)
+        module = str(frame.f_globals.get("__name__", "")) if frame is not None else ""
+        if not module:
+            module = type(link).__module__
+            if type(link).__name__ == "FutureIter" or module.startswith("_asyncio"):
+                library, what = "asyncio", "an asyncio Future"
+                break
+        top = module.partition(".")[0].lstrip("_")
+        if top in ("asyncio", "trio", "anyio", "curio"):
+            library = top
+            what = f"{top}.{getattr(link, '__name__', type(link).__name__)}()"
+            break
+    if library == "asyncio":
+        how = (
+            "an asyncio awaitable runs only in an asyncio task; from a gearwork task, "
+            "bridge it with `await from_asyncio(aw)` of gearwork.adapters.asyncio "
+            "(gearwork-adapters[asyncio])"
+        )
+    elif library == "trio":
+        how = (
+            "a trio awaitable runs only inside trio.run(); from a gearwork task, bridge it "
+            "with `await from_trio(async_fn, *args)` of gearwork.adapters.trio "
+            "(gearwork-adapters[trio])"
+        )
+    elif library:
+        how = f"a {library} awaitable runs only in its own event loop"
+    else:
+        how = (
+            "a gearwork task expects what it awaits to yield a registrar, a callable that "
+            "it calls with itself (see gearwork.core.lowlevel.suspend)"
+        )
+    explained = TypeError(f"a gearwork task awaited {what}, which it cannot run: {how}")
+    explained.__cause__ = error
+    explained.__suppress_context__ = True
+    return explained
+
+
+def _from_the_coroutine(exc: BaseException) -> BaseException:
+    """*exc*, caught as it left the coroutine, with the catching frame left out of its traceback."""
+    tb = exc.__traceback__
+    return exc if tb is None else exc.with_traceback(tb.tb_next)
+
+
+def _escaping(exc: BaseException) -> BaseException:
+    """*exc*, about to leave gearwork to whoever resumed a task, without gearwork's frames.
+
+    An exception raised to a task's resumer (a failure nobody handles, a
+    nursery's group) has passed through the frames of every resumption,
+    supervisor and done callback between its raise and the caller: two dozen
+    frames that say nothing about the program. They are left out of its
+    traceback; the frame where it was raised, and every frame of the
+    program's own code, stay. In debug mode (:func:`gearwork.core.set_debug`)
+    the traceback is left whole. Only the error path calls this.
+    """
+    tb = exc.__traceback__
+    if tb is None or _debug_mode:
+        return exc
+    entries: list[types.TracebackType] = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    kept = [
+        entry
+        for entry in entries[:-1]
+        if not str(entry.tb_frame.f_globals.get("__name__")).startswith("gearwork.")
+    ]
+    kept.append(entries[-1])  # where it was raised, even inside gearwork
+    if len(kept) == len(entries):
+        return exc
+    new_tb = None
+    for entry in reversed(kept):
+        new_tb = types.TracebackType(new_tb, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return exc.with_traceback(new_tb)
 
 
 def _check_handler(handler: ExceptionHandler) -> ExceptionHandler:
     if not callable(handler):
         raise TypeError(f"an exception handler must be callable, got {type(handler).__name__}")
     return handler
+
+
+def _close_refused(aw: object) -> None:
+    """Close *aw* if it is a coroutine that has not begun running: a call refused it.
+
+    Nobody else will ever run it, and Python would warn "coroutine ... was
+    never awaited". One that has begun running belongs to whoever drives it.
+    """
+    coro: Any = aw  # a coroutine or generator, checked by kind below
+    kind = type(coro)
+    if (kind is _CoroutineType or kind is _GeneratorType) and not _driven(coro):
+        coro.close()
 
 
 @overload
@@ -1205,11 +1416,14 @@ def start(
         # The common case, without the cost of calling Task.__init__.
         if aw.cr_await is not None:
             raise _driven_error(aw, "start()")  # another task drives it: touch nothing
+        if exception_handler is not None:
+            _check_options(aw, "start()", None, None, exception_handler)
         task = _new_task(Task)
         task._coro = aw
         task._cancel_req = task._extras = task._sup = None
+        task._uid = _next_uid()
         if exception_handler is not None:
-            task._more().handler = _check_handler(exception_handler)
+            task._more().handler = exception_handler
     elif isinstance(aw, Task):
         task = aw
         if task._st != _CREATED:
@@ -1224,16 +1438,20 @@ def start(
             else _driven(driven)
         ):
             task._refuse_driven("start()")  # two tasks of one coroutine: the other drives it
-        if name is not None:
-            task._name = str(name)
-        if context is not None:
-            coro = task._coro
-            if isinstance(coro, _InContext):
-                raise InvalidStateError(f"{task!r} already runs in a context of its own")
-            task._coro = _in_context(coro, context)
-        if exception_handler is not None:
-            task._more().handler = _check_handler(exception_handler)
+        if name is not None or context is not None or exception_handler is not None:
+            _check_options(None, "start()", name, context, exception_handler)
+            if name is not None:
+                task._name = name
+            if context is not None:
+                coro = task._coro
+                if isinstance(coro, _InContext):
+                    raise InvalidStateError(f"{task!r} already runs in a context of its own")
+                task._coro = _InContext(coro, context)
+            if exception_handler is not None:
+                task._more().handler = exception_handler
     else:
+        if name is not None or context is not None or exception_handler is not None:
+            _check_options(aw, "start()", name, context, exception_handler)
         coro = _as_coroutine(aw, "start()")  # refuses a coroutine that another task drives
         task = Task(coro, name=name, context=context, exception_handler=exception_handler)
     try:
@@ -1242,7 +1460,10 @@ def start(
         rt = task._rt = _new_runtime()
     depth = rt.depth
     if depth >= _DRAINER:
-        task._run(None, None)
+        try:
+            task._run(None, None)
+        except BaseException as e:
+            raise _escaping(e)
         return task
     # The first send and registration, inlined as in Task.step.
     rt.depth = depth + 1
@@ -1260,13 +1481,18 @@ def start(
             and task._st == _SUSPENDED
             and (task._extras is None or not task._extras.shield)
         ):
-            task._run(None, task._make_cancelled())
+            try:
+                task._run(None, task._make_cancelled())
+            except BaseException as e:
+                raise _escaping(e)
         return task
     rt.depth = depth
     try:
         if task._st == _RUNNING and type(error) is not StopIteration:
             task._check_first_send(error, "start()")
         task._after_error(error)
+    except BaseException as e:
+        raise _escaping(e)
     finally:
         del error  # no cycle through this frame (see Task.step)
     return task
@@ -1330,7 +1556,10 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
         task._rt = rt
         depth = rt.depth
         if depth >= _DRAINER:
-            task._run(None, None)
+            try:
+                task._run(None, None)
+            except BaseException as e:
+                raise _escaping(e)
             continue
         # start()'s inlined first step, repeated here so that each task costs no call.
         rt.depth = depth + 1
@@ -1348,13 +1577,18 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
                 and task._st == _SUSPENDED
                 and (task._extras is None or not task._extras.shield)
             ):
-                task._run(None, task._make_cancelled())
+                try:
+                    task._run(None, task._make_cancelled())
+                except BaseException as e:
+                    raise _escaping(e)
             continue
         rt.depth = depth
         try:
             if task._st == _RUNNING and type(error) is not StopIteration:
                 task._check_first_send(error, "start_each()")
             task._after_error(error)
+        except BaseException as e:
+            raise _escaping(e)
         finally:
             del error  # no cycle through this frame (see Task.step)
 
@@ -1387,7 +1621,9 @@ def current_task() -> Generator[Registrar, Resumption, Task[Any]]:
     >>> task.result is task
     True
     """
-    return (yield _give_task)[0][0]  # type: ignore[no-any-return]
+    args, _ = yield _give_task
+    task: Task[Any] = args[0]
+    return task
 
 
 def _stay(task: Task[Any]) -> None:
@@ -1603,8 +1839,10 @@ def supervised_task(aw: Awaitable[T], on_end: Callable[[Task[Any]], object], /) 
     >>> ended == [task], task.exception()
     (True, ValueError('kept by the supervisor'))
     """
-    if not callable(on_end):
-        raise TypeError(f"supervised_task() needs a callable, got {type(on_end).__name__}")
+    checked: object = on_end  # typed callable, checked anyway
+    if not callable(checked):
+        _close_refused(aw)
+        raise TypeError(f"supervised_task() needs a callable, got {type(checked).__name__}")
     coro: Any = aw
     kind = type(coro)
     if kind is _CoroutineType or (
@@ -1616,6 +1854,7 @@ def supervised_task(aw: Awaitable[T], on_end: Callable[[Task[Any]], object], /) 
         task._coro = coro
         task._st = _CREATED
         task._cancel_req = task._extras = None
+        task._uid = _next_uid()
     else:
         if isinstance(aw, Task):
             raise TypeError(
@@ -1627,8 +1866,11 @@ def supervised_task(aw: Awaitable[T], on_end: Callable[[Task[Any]], object], /) 
 
 
 def _make_dummy() -> Task[Any]:
+    global _next_uid
     task: Task[Any] = Task(sleep_forever(), name="dummy_task")
     task.cancel()
+    task._uid = 0
+    _next_uid = count(1).__next__  # the user's first task is Task-1, as in asyncio
     return task
 
 

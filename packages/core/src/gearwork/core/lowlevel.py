@@ -72,6 +72,7 @@ from ._task import Resumption as Resumption
 from ._task import cancel_pending as cancel_pending
 from ._task import exception_of as exception_of
 from ._task import explain_foreign_throw as explain_foreign_throw
+from ._task import explain_not_awaitable as explain_not_awaitable
 from ._task import raise_if_cancelled as raise_if_cancelled
 from ._task import start_each as start_each
 from ._task import supervise as supervise
@@ -88,6 +89,7 @@ __all__ = (
     "checkpoint_if_cancelled",
     "exception_of",
     "explain_foreign_throw",
+    "explain_not_awaitable",
     "raise_if_cancelled",
     "start_each",
     "supervise",

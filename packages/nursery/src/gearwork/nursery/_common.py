@@ -12,8 +12,18 @@ import types
 from typing import Any
 
 from gearwork.core import BaseExceptionGroup, InvalidStateError, Task, TaskState
+from gearwork.core.lowlevel import explain_not_awaitable
 
-__all__ = ("close_coroutines", "group", "park", "refused", "resume_at_once", "to_task", "to_tasks")
+__all__ = (
+    "close_coroutines",
+    "group",
+    "not_awaitable",
+    "park",
+    "refused",
+    "resume_at_once",
+    "to_task",
+    "to_tasks",
+)
 
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
@@ -29,8 +39,9 @@ def resume_at_once(task: Task[Any], /) -> None:
     task.step(task)
 
 
-def _not_awaitable(aw: object, where: str) -> TypeError:
-    return TypeError(f"{where} must be an awaitable or a Task, got {type(aw).__name__}")
+def not_awaitable(aw: object, where: str) -> TypeError:
+    hint = explain_not_awaitable(aw)
+    return TypeError(f"{where} must be an awaitable or a Task, got {type(aw).__name__}{hint}")
 
 
 def _started(task: Task[Any], where: str) -> InvalidStateError:
@@ -69,7 +80,7 @@ def to_task(aw: object, where: str) -> Task[Any]:
     try:
         return Task(aw)  # type: ignore[arg-type]  # checked by Task
     except TypeError:
-        raise _not_awaitable(aw, where) from None
+        raise not_awaitable(aw, where) from None
     except InvalidStateError as exc:  # a coroutine that another task drives
         raise refused(exc, where) from None
 
@@ -124,7 +135,7 @@ def to_tasks(aws: tuple[object, ...], who: str, first: int = 1) -> tuple[Task[An
                     append(Task(aw))  # type: ignore[arg-type]  # checked by Task
         except TypeError:
             position = len(tasks)
-            raise _not_awaitable(aws[position], f"{who} argument {position + first}") from None
+            raise not_awaitable(aws[position], f"{who} argument {position + first}") from None
         except InvalidStateError as exc:  # a coroutine that another task drives
             raise refused(exc, f"{who} argument {len(tasks) + first}") from None
         if len({id(aw) for aw in aws}) != len(aws):

@@ -51,7 +51,7 @@ from gearwork.core.lowlevel import (
     supervised_task,
 )
 
-from ._common import close_coroutines, group, park, refused, resume_at_once, to_task
+from ._common import close_coroutines, group, not_awaitable, park, refused, resume_at_once, to_task
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -377,9 +377,7 @@ class Nursery(_Block):
             return supervised_task(aw, on_end)  # type: ignore[arg-type]  # checked there
         except TypeError:
             close_coroutines((aw,))
-            raise TypeError(
-                f"{where} must be an awaitable or a Task, got {type(aw).__name__}"
-            ) from None
+            raise not_awaitable(aw, where) from None
         except InvalidStateError as exc:  # a coroutine that another task drives
             raise refused(exc, where) from None
 

@@ -161,7 +161,9 @@ class AsyncDictionary(MutableMapping[K, V], Generic[K, V]):
             waiters = waiting[key] = {}
         waiters[waiter] = None
         try:
-            return (yield register)[0][0]  # type: ignore[no-any-return]
+            args, _ = yield register
+            value: V = args[0]
+            return value
         except GeneratorExit:
             raise  # see "Clean-up on exceptions" in gearwork.sync._waiters
         except BaseException:

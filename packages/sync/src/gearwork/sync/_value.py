@@ -252,7 +252,9 @@ class AsyncValue(Generic[T]):
         current = self._value
         if predicate(current):
             return current
-        return (yield from self._wait(predicate, False))[0][0]  # type: ignore[no-any-return]
+        args, _ = yield from self._wait(predicate, False)
+        value: T = args[0]
+        return value
 
     @types.coroutine
     def wait_transition(
