@@ -1,7 +1,8 @@
 """The one CI of the gearwork monorepo.
 
-`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo); `nox -l`
-lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`, ...).
+`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, repo);
+`nox -l` lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`,
+...).
 
 Distributions are discovered from packages/*/pyproject.toml; the folder name is the
 "area" (packages/core -> import gearwork.core), and the sibling dependencies declared in
@@ -9,8 +10,8 @@ Distributions are discovered from packages/*/pyproject.toml; the folder name is 
 packages NON-editable from their folders, so tests, doctests and examples exercise what a
 user gets from a wheel, never the source tree.
 
-Interpreters. The sessions that run once (lint, typecheck, embedded, build, demo, bench,
-stress, interpreter) run on the Python that runs nox when it is 3.11-3.13, else on
+Interpreters. The sessions that run once (lint, typecheck, embedded, build, demo, repo,
+bench, stress, interpreter) run on the Python that runs nox when it is 3.11-3.13, else on
 the newest of python3.13, python3.12, python3.11 found on PATH; with none of them they fail
 and say so (`nox -s interpreter` shows the choice). The tests session runs on each of
 3.10-3.13: on CI (CI=true) all four are required and a missing one fails the run; locally
@@ -32,6 +33,7 @@ import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,7 @@ BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks 
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
 
-nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo"]
+nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "repo"]
 nox.options.download_python = "never"
 # Only interpreters that were found are given to nox (see the interpreters section), so one
 # that nox still cannot find is an error, locally too, never a silently skipped session.
@@ -476,6 +478,14 @@ def demo(session: nox.Session) -> None:
     _install_packages(session, list(PACKAGES.values()))
     for example in runnable:
         session.run("python", str(example.relative_to(ROOT)), *session.posargs)
+
+
+@_once
+def repo(session: nox.Session) -> None:
+    """The repository's own tests (tests/): the interpreters nox picks, READMEs vs pyprojects."""
+    # The tests run this noxfile in subprocesses, with the nox that is running it now.
+    session.install("pytest", f"nox=={metadata.version('nox')}")
+    _pytest(session, "tests", *session.posargs, what="repository tests in tests/")
 
 
 def _skips_demo(example: Path) -> bool:
