@@ -484,7 +484,7 @@ def demo(session: nox.Session) -> None:
 def repo(session: nox.Session) -> None:
     """The repository's own tests (tests/): the interpreters nox picks, READMEs vs pyprojects."""
     # The tests run this noxfile in subprocesses, with the nox that is running it now.
-    session.install("pytest", f"nox=={metadata.version('nox')}")
+    session.install("pytest", "packaging", f"nox=={metadata.version('nox')}")
     _pytest(session, "tests", *session.posargs, what="repository tests in tests/")
 
 
