@@ -1,7 +1,8 @@
 """The one CI of the gearwork monorepo.
 
-`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo); `nox -l`
-lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`, ...).
+`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, repo);
+`nox -l` lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`,
+...).
 
 Distributions are discovered from packages/*/pyproject.toml; the folder name is the
 "area" (packages/core -> import gearwork.core), and the sibling dependencies declared in
@@ -9,14 +10,19 @@ Distributions are discovered from packages/*/pyproject.toml; the folder name is 
 packages NON-editable from their folders, so tests, doctests and examples exercise what a
 user gets from a wheel, never the source tree.
 
-Interpreters: on CI (CI=true) all of 3.10-3.13 must be present and a missing one fails the
-run; locally the versions that are not on PATH are skipped. Nothing is ever downloaded
-except packages from the package index.
+Interpreters. The sessions that run once (lint, typecheck, embedded, build, demo, repo,
+bench, stress, interpreter) run on the Python that runs nox when it is 3.11-3.13, else on
+the newest of python3.13, python3.12, python3.11 found on PATH; with none of them they fail
+and say so (`nox -s interpreter` shows the choice). The tests session runs on each of
+3.10-3.13: on CI (CI=true) all four are required and a missing one fails the run; locally
+the versions that are not on PATH are left out (with a note on stderr), and with none left
+it fails. Nothing is ever downloaded except packages from the package index.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import graphlib
 import os
 import shutil
@@ -25,8 +31,9 @@ import sys
 import tarfile
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +45,9 @@ from packaging.utils import canonicalize_name
 nox.needs_version = ">=2025.5.1"  # the first release with the download_python option
 
 ROOT = Path(__file__).resolve().parent
-PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-TOOLS_PYTHON = "3.11"  # sessions that run once (lint, typecheck, build, ...)
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")  # the test matrix
+ONCE_PYTHONS = ("3.11", "3.12", "3.13")  # what the sessions that run once may run on
+RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"  # the Python running nox
 ON_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 # Tools whose new releases change the verdict on unchanged code are pinned, so that a
@@ -52,9 +60,11 @@ BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks 
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
 
-nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo"]
+nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "repo"]
 nox.options.download_python = "never"
-nox.options.error_on_missing_interpreters = ON_CI
+# Only interpreters that were found are given to nox (see the interpreters section), so one
+# that nox still cannot find is an error, locally too, never a silently skipped session.
+nox.options.error_on_missing_interpreters = True
 
 
 # --------------------------------------------------------------------------- packages
@@ -216,35 +226,103 @@ def _pytest(session: nox.Session, *args: str, what: str) -> None:
         raise
 
 
-def _interpreters() -> list[str]:
-    """The Pythons for the test matrix: all of them on CI, the ones at hand locally."""
-    if ON_CI:
+# ----------------------------------------------------------------------- interpreters
+
+
+@functools.cache
+def _python_on_path(version: str) -> str | None:
+    """The path of python<version> on PATH if it runs, else None."""
+    exe = shutil.which(f"python{version}")
+    # A pyenv shim is on PATH even when its version is not active, and then fails.
+    if exe is None or subprocess.run([exe, "-c", ""], capture_output=True).returncode != 0:
+        return None
+    return exe
+
+
+def _once_python(running: str, find: Callable[[str], str | None]) -> str | None:
+    """The `python=` of the sessions that run once.
+
+    None (nox's own interpreter, used as is: nothing to look up, nothing to go missing)
+    when the Python running nox is one of ONCE_PYTHONS; otherwise the path of the newest of
+    them that `find` (`_python_on_path`) finds. Raises LookupError saying what to do when
+    there is none.
+    """
+    if running in ONCE_PYTHONS:
+        return None
+    for version in reversed(ONCE_PYTHONS):
+        exe = find(version)
+        if exe is not None:
+            return exe
+    names = ", ".join(f"python{v}" for v in reversed(ONCE_PYTHONS))
+    raise LookupError(
+        f"no Python {ONCE_PYTHONS[0]}-{ONCE_PYTHONS[-1]} to run this session on: nox runs on"
+        f" Python {running} ({sys.executable}) and none of {names} is on PATH; run nox"
+        f" with one of them (python{ONCE_PYTHONS[-1]} -m nox ...) or put one on PATH"
+    )
+
+
+def _test_pythons(running: str, on_ci: bool, find: Callable[[str], str | None]) -> list[str]:
+    """The Pythons of the test matrix: all of them on CI, the ones at hand locally.
+
+    At hand means on PATH (`find`), or running nox (nox finds its own interpreter).
+    """
+    if on_ci:
         return list(PYTHONS)
-    current = f"{sys.version_info.major}.{sys.version_info.minor}"
-    found = []
-    for version in PYTHONS:
-        exe = shutil.which(f"python{version}")
-        # A pyenv shim is on PATH even when its version is not active, and then fails.
-        works = (
-            exe is not None and subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
-        )
-        if works or version == current:
-            found.append(version)
-    missing = [v for v in PYTHONS if v not in found]
-    if missing:
-        # Printed by every local nox command, so that a skipped Python is never a surprise.
-        print(
-            f"noxfile: Python {', '.join(missing)} not found on PATH: their tests sessions are"
-            " left out (on CI, where CI=true, all of them are required)",
-            file=sys.stderr,
-        )
-    return found
+    return [v for v in PYTHONS if v == running or find(v) is not None]
+
+
+def _session_on(
+    python: str | list[str] | None, problem: str | None
+) -> Callable[[Callable[..., None]], object]:
+    """`@nox.session(python=python)`, or, when `problem` says why no interpreter fits, a
+    session of the same name and parameters, without a venv, that fails with `problem`.
+
+    nox itself would skip a session whose interpreter is missing, or drop a session with
+    no interpreter at all, and report success either way.
+    """
+
+    def decorate(func: Callable[..., None]) -> object:
+        if problem is None:
+            return nox.session(python=python)(func)
+
+        @functools.wraps(func)  # the name, docstring and parameters (@nox.parametrize)
+        def cannot_run(session: nox.Session, **_: object) -> None:
+            session.error(problem)
+
+        return nox.session(python=False)(cannot_run)
+
+    return decorate
+
+
+try:
+    ONCE_PYTHON, _once_problem = _once_python(RUNNING, _python_on_path), None
+except LookupError as exc:
+    ONCE_PYTHON, _once_problem = None, str(exc)
+TEST_PYTHONS = _test_pythons(RUNNING, ON_CI, _python_on_path)
+_missing = [v for v in PYTHONS if v not in TEST_PYTHONS]
+if TEST_PYTHONS and _missing:
+    # Printed by every local nox command, so that a skipped Python is never a surprise.
+    print(
+        f"noxfile: Python {', '.join(_missing)} not found on PATH: their tests sessions are"
+        " left out (on CI, where CI=true, all of them are required)",
+        file=sys.stderr,
+    )
+_tests_problem = None
+if not TEST_PYTHONS:
+    _tests_problem = (
+        f"no Python to run the tests on: nox runs on Python {RUNNING} and none of"
+        f" {', '.join(f'python{v}' for v in PYTHONS)} is on PATH; put at least one on PATH"
+        " (on CI, where CI=true, all of them are required)"
+    )
+
+# The decorator of the sessions that run once.
+_once = _session_on(ONCE_PYTHON, _once_problem)
 
 
 # --------------------------------------------------------------------------- sessions
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the repository rules (import boundaries, layout)."""
     session.install(RUFF)
@@ -263,7 +341,7 @@ def lint(session: nox.Session) -> None:
         session.error("failed: " + "; ".join(failed))
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's src and tests, as Python 3.10 and as 3.13."""
     # The packages are installed for their third-party dependencies (and extras), while mypy
@@ -287,7 +365,7 @@ def typecheck(session: nox.Session) -> None:
 _AREA_PARAMS = [nox.param(area, id=area) for area in PACKAGES] or [nox.param("", id="none")]
 
 
-@nox.session(python=_interpreters())
+@_session_on(TEST_PYTHONS, _tests_problem)
 @nox.parametrize("area", _AREA_PARAMS)
 def tests(session: nox.Session, area: str) -> None:
     """One package's tests and doctests against its installed copy, on each Python.
@@ -313,7 +391,7 @@ def tests(session: nox.Session, area: str) -> None:
     )
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def embedded(session: nox.Session) -> None:
     """The core wheel alone: small, typed, importable with no sibling installed."""
     core = PACKAGES.get("core")
@@ -366,7 +444,7 @@ print("gearwork-core works alone:", gearwork.core.__name__, "from", gearwork.cor
 """
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def build(session: nox.Session) -> None:
     """Wheel and sdist of every package into dist/<area>/, checked by twine --strict."""
     if not PACKAGES:
@@ -387,7 +465,7 @@ def build(session: nox.Session) -> None:
             session.error("; ".join(problems))
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def demo(session: nox.Session) -> None:
     """Run every headless example (examples/*.py without a `# demo: skip` line on top)."""
     examples = sorted((ROOT / "examples").glob("*.py"))
@@ -402,6 +480,14 @@ def demo(session: nox.Session) -> None:
         session.run("python", str(example.relative_to(ROOT)), *session.posargs)
 
 
+@_once
+def repo(session: nox.Session) -> None:
+    """The repository's own tests (tests/): the interpreters nox picks, READMEs vs pyprojects."""
+    # The tests run this noxfile in subprocesses, with the nox that is running it now.
+    session.install("pytest", "packaging", f"nox=={metadata.version('nox')}")
+    _pytest(session, "tests", *session.posargs, what="repository tests in tests/")
+
+
 def _skips_demo(example: Path) -> bool:
     """True when one of the first 10 lines is the comment `# demo: skip` (needs a display...)."""
     with example.open(encoding="utf-8") as f:
@@ -409,7 +495,7 @@ def _skips_demo(example: Path) -> bool:
     return any(line.strip().lower().startswith("# demo: skip") for line in head)
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def bench(session: nox.Session) -> None:
     """benchmarks/run.py against the peers, all packages installed; arguments are forwarded."""
     script = ROOT / "benchmarks" / "run.py"
@@ -420,7 +506,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", str(script.relative_to(ROOT)), *session.posargs)
 
 
-@nox.session(python=TOOLS_PYTHON)
+@_once
 def stress(session: nox.Session) -> None:
     """The tests marked slow, of every package, with all packages installed."""
     _install_packages(session, list(PACKAGES.values()), *TEST_DEPS)
@@ -430,6 +516,18 @@ def stress(session: nox.Session) -> None:
         if (p.path / "tests").is_dir()
     ]
     _pytest(session, "-m", "slow", *dirs, *session.posargs, what="slow tests")
+
+
+@_once
+def interpreter(session: nox.Session) -> None:
+    """Show the Python that every session but tests runs on (nothing is installed)."""
+    session.run("python", "-c", SHOW_INTERPRETER)
+
+
+# Run inside a session venv: the version and the installation the venv was made from.
+SHOW_INTERPRETER = (
+    "import platform, sys; print('Python', platform.python_version(), 'from', sys.base_prefix)"
+)
 
 
 # ------------------------------------------------------------------- distribution checks

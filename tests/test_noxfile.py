@@ -1,0 +1,267 @@
+"""Which interpreter each nox session runs on, and that none is skipped in silence.
+
+The unit tests call the noxfile's choosers with made-up inputs (a Python 3.14 running nox
+cannot be had here); the others run nox in a subprocess with a PATH that holds a single
+interpreter, found on PATH or in pyenv (skipped when it is absent).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every session but tests runs once (the first six are default sessions, with tests).
+ONCE_SESSIONS = (
+    *("lint", "typecheck", "embedded", "build", "demo", "repo"),
+    *("bench", "stress", "interpreter"),
+)
+AREAS = sorted(p.parent.name for p in ROOT.glob("packages/*/pyproject.toml"))
+
+
+@pytest.fixture(scope="module")
+def noxfile() -> ModuleType:
+    """The noxfile, imported as a module (this registers its sessions, harmlessly)."""
+    spec = importlib.util.spec_from_file_location("gearwork_noxfile", ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _finder(found: dict[str, str]) -> Callable[[str], str | None]:
+    return found.get
+
+
+def _nothing_on_path(version: str) -> str | None:
+    raise AssertionError(f"looked up python{version} on PATH, which it need not do")
+
+
+# ------------------------------------------------------------------------ the choosers
+
+
+@pytest.mark.parametrize("running", ["3.11", "3.12", "3.13"])
+def test_once_sessions_run_on_the_python_running_nox_when_it_is_3_11_to_3_13(
+    noxfile: ModuleType, running: str
+) -> None:
+    assert noxfile._once_python(running, _nothing_on_path) is None
+
+
+@pytest.mark.parametrize("running", ["3.10", "3.14"])
+def test_once_sessions_otherwise_run_on_the_newest_3_11_to_3_13_on_path(
+    noxfile: ModuleType, running: str
+) -> None:
+    find = _finder({"3.10": "/bin/python3.10", "3.11": "/bin/python3.11", "3.12": "/x/python3.12"})
+    assert noxfile._once_python(running, find) == "/x/python3.12"
+
+
+def test_once_sessions_with_no_python_3_11_to_3_13_raise_a_lookup_error_naming_the_fix(
+    noxfile: ModuleType,
+) -> None:
+    with pytest.raises(LookupError) as info:
+        noxfile._once_python("3.14", _finder({"3.10": "/bin/python3.10"}))
+    message = str(info.value)
+    assert "nox runs on Python 3.14" in message
+    assert "none of python3.13, python3.12, python3.11 is on PATH" in message
+    assert "python3.13 -m nox" in message
+
+
+def test_tests_on_ci_require_every_python_of_the_matrix(noxfile: ModuleType) -> None:
+    pythons = noxfile._test_pythons("3.12", True, _nothing_on_path)
+    assert pythons == ["3.10", "3.11", "3.12", "3.13"]
+
+
+def test_tests_locally_run_on_the_pythons_on_path_and_the_one_running_nox(
+    noxfile: ModuleType,
+) -> None:
+    pythons = noxfile._test_pythons("3.12", False, _finder({"3.10": "/bin/python3.10"}))
+    assert pythons == ["3.10", "3.12"]
+
+
+def test_tests_locally_with_no_python_of_the_matrix_at_hand_are_none(noxfile: ModuleType) -> None:
+    assert noxfile._test_pythons("3.14", False, _finder({})) == []
+
+
+def test_a_missing_interpreter_is_an_error_locally_too(noxfile: ModuleType) -> None:
+    # Only interpreters that were found are given to nox: one it cannot find must fail.
+    assert noxfile.nox.options.error_on_missing_interpreters is True
+
+
+# -------------------------------------------------------------------- nox in a subprocess
+
+
+def _nox_env(path: Path | None, *, ci: bool) -> dict[str, str]:
+    """The environment of a nox subprocess: ours, without what would steer nox or Python."""
+    steering = ("NOX", "VIRTUAL_ENV", "CONDA", "PYENV", "PYTHON")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(steering) and k != "CI"}
+    if path is not None:
+        env["PATH"] = str(path)
+    if ci:
+        env["CI"] = "true"
+    return env
+
+
+def _run_nox(
+    python: str | Path, *args: str, path: Path | None = None, ci: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(python), "-m", "nox", *args],
+        cwd=ROOT,
+        env=_nox_env(path, ci=ci),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _pyenv_root() -> Path:
+    """As .ci/run finds it: `pyenv root`, else $PYENV_ROOT, else ~/.pyenv."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is not None:
+        result = subprocess.run([pyenv, "root"], capture_output=True, text=True)
+        if result.returncode == 0 and result.stdout.strip():
+            return Path(result.stdout.strip())
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
+def _release(path: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", path.parent.parent.name))
+
+
+def _interpreter(version: str) -> Path | None:
+    """A real CPython <version>: python<version> on PATH, else the newest pyenv install."""
+    candidates: list[Path] = []
+    on_path = shutil.which(f"python{version}")
+    if on_path is not None:
+        candidates.append(Path(on_path))
+    found = _pyenv_root().glob(f"versions/{version}.*/bin/python{version}")
+    candidates += sorted(found, key=_release, reverse=True)
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    for candidate in candidates:
+        result = subprocess.run([candidate, "-c", probe], capture_output=True, text=True)
+        # A pyenv shim is on PATH even when its version is not active, and then fails.
+        if result.returncode == 0 and result.stdout.strip() == version:
+            return candidate.resolve()  # a venv's python resolves to its base interpreter
+    return None
+
+
+@dataclass(frozen=True)
+class OnePython:
+    """A PATH holding only python<version> and python3, and a venv of it with nox."""
+
+    version: str
+    interpreter: Path
+    path: Path  # the folder to use as PATH
+    nox_python: Path  # the venv's python, which has nox
+
+
+@pytest.fixture(scope="module", params=["3.12", "3.13"])
+def one_python(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> OnePython:
+    version: str = request.param
+    interpreter = _interpreter(version)
+    if interpreter is None:
+        pytest.skip(f"no Python {version}: neither python{version} on PATH nor one in pyenv")
+    folder = tmp_path_factory.mktemp(f"only-{version}")
+    path = folder / "bin"
+    path.mkdir()
+    for name in (f"python{version}", "python3"):
+        (path / name).symlink_to(interpreter)
+    venv = folder / "nox-venv"
+    # The nox that runs these tests, for the interpreter under test (as .ci/run does it).
+    for command in (
+        [sys.executable, "-m", "virtualenv", "--quiet", "-p", str(interpreter), str(venv)],
+        [
+            str(venv / "bin" / "python"),
+            *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            f"nox=={metadata.version('nox')}",
+        ],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return OnePython(version, interpreter, path, venv / "bin" / "python")
+
+
+def _listed(one_python: OnePython, *, ci: bool = False) -> dict[str, str | None]:
+    """Session name -> `python=`, from `nox --list --json` with only one_python on PATH."""
+    args = ("--list", "--json", "-s", *ONCE_SESSIONS, "tests")
+    result = _run_nox(one_python.nox_python, *args, path=one_python.path, ci=ci)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {s["session"]: s["python"] for s in json.loads(result.stdout)}
+
+
+def test_with_one_python_on_path_the_once_sessions_run_on_it(
+    noxfile: ModuleType, one_python: OnePython, tmp_path: Path
+) -> None:
+    # None: the interpreter running nox, used as is (nothing that could be "not found").
+    expected = dict.fromkeys(ONCE_SESSIONS)
+    expected |= {f"tests-{one_python.version}({area})": one_python.version for area in AREAS}
+    assert _listed(one_python) == expected
+
+    report = tmp_path / "report.json"
+    ran = _run_nox(
+        one_python.nox_python,
+        *("-s", "interpreter", "--envdir", str(tmp_path / "envs"), "--report", str(report)),
+        path=one_python.path,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    shown = subprocess.run(
+        [one_python.interpreter, "-c", noxfile.SHOW_INTERPRETER], capture_output=True, text=True
+    )
+    assert shown.stdout.strip() in ran.stdout.splitlines()  # "Python 3.12.1 from /.../3.12.1"
+    results = {s["signatures"][0]: s["result"] for s in json.loads(report.read_text())["sessions"]}
+    assert results == {"interpreter": "success"}
+
+
+def test_with_one_python_on_path_on_ci_every_python_of_the_matrix_stays_required(
+    one_python: OnePython,
+) -> None:
+    expected = dict.fromkeys(ONCE_SESSIONS)
+    for version in ("3.10", "3.11", "3.12", "3.13"):
+        expected |= {f"tests-{version}({area})": version for area in AREAS}
+    assert _listed(one_python, ci=True) == expected
+
+
+def test_a_session_with_no_interpreter_fails_and_says_why(tmp_path: Path) -> None:
+    # What the once-sessions (and tests, locally) become when no interpreter fits: nox
+    # would skip them, or drop them, and report success.
+    probe = tmp_path / "noxfile.py"
+    probe.write_text(
+        f"""\
+import importlib.util
+import sys
+import nox
+spec = importlib.util.spec_from_file_location("gearwork_noxfile", {str(ROOT / "noxfile.py")!r})
+module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+@module._session_on("3.12", "no Python for this session: the reason")
+@nox.parametrize("area", [nox.param("core", id="core")])
+def probe(session, area):
+    raise AssertionError("ran")
+""",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    ran = _run_nox(
+        sys.executable,
+        *("-f", str(probe), "-s", "probe", "--envdir", str(tmp_path / "envs")),
+        *("--report", str(report)),
+    )
+    assert ran.returncode != 0
+    assert "no Python for this session: the reason" in ran.stderr
+    results = {s["signatures"][0]: s["result"] for s in json.loads(report.read_text())["sessions"]}
+    assert results == {"probe(core)": "aborted"}
