@@ -88,6 +88,11 @@ RESUME_DEPTH_LIMIT = 32
 """How many resumptions may nest on one thread's stack before they are queued."""
 
 _DRAINER = RESUME_DEPTH_LIMIT - 1  # the depth at which a resumption drains the queue
+# From this depth on, step(), start() and start_each() leave their inlined first
+# send to Task._run. It is _DRAINER unless an instrument is set (see
+# gearwork.core._instrument): then 0, so that every run of a coroutine goes through
+# the one method the instrument wraps, and the hot paths cost nothing more without one.
+_inline_below = _DRAINER
 
 # Internal states. Order matters: everything >= _FINISHED is "done".
 _CREATED = 0
@@ -795,7 +800,7 @@ class Task(Generic[T_co]):
             return
         rt = self._rt
         depth = rt.depth
-        if depth >= _DRAINER:
+        if depth >= _inline_below:
             if depth < RESUME_DEPTH_LIMIT:
                 try:
                     self._run((args, kwargs), None)
@@ -1459,7 +1464,7 @@ def start(
     except AttributeError:
         rt = task._rt = _new_runtime()
     depth = rt.depth
-    if depth >= _DRAINER:
+    if depth >= _inline_below:
         try:
             task._run(None, None)
         except BaseException as e:
@@ -1555,7 +1560,7 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
             task._refuse_driven("start_each()")
         task._rt = rt
         depth = rt.depth
-        if depth >= _DRAINER:
+        if depth >= _inline_below:
             try:
                 task._run(None, None)
             except BaseException as e:

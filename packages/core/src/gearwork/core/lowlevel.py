@@ -66,6 +66,9 @@ wrong.
 from ._cancel import CancelScope as CancelScope
 from ._cancel import CancelShield as CancelShield
 from ._cancel import checkpoint_if_cancelled as checkpoint_if_cancelled
+from ._instrument import Instrument as Instrument
+from ._instrument import get_instrument as get_instrument
+from ._instrument import set_instrument as set_instrument
 from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
@@ -83,6 +86,7 @@ __all__ = (
     "RESUME_DEPTH_LIMIT",
     "CancelScope",
     "CancelShield",
+    "Instrument",
     "Registrar",
     "Resumption",
     "cancel_pending",
@@ -90,7 +94,9 @@ __all__ = (
     "exception_of",
     "explain_foreign_throw",
     "explain_not_awaitable",
+    "get_instrument",
     "raise_if_cancelled",
+    "set_instrument",
     "start_each",
     "supervise",
     "supervised_task",
