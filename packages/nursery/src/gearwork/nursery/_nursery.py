@@ -71,6 +71,7 @@ __all__ = (
 T = TypeVar("T")
 
 _CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
 
 # Role flags of a child (the values of _Block._children).
 _MAIN = 0
@@ -350,8 +351,15 @@ class Nursery(_Block):
             _bad_daemon(flag, "Nursery.start()", aw)
         if self._closed or self._cancelling:
             self._refuse_if_closed(aw, "Nursery.start()")
-        if type(aw) is _CoroutineType:
-            task = supervised_task(aw, self._child_ended)  # the common case, inlined
+        given: Any = aw  # checked by kind
+        kind = type(given)
+        if kind is _CoroutineType or kind is _GeneratorType:
+            # The common cases, inlined: async def coroutines, and @types.coroutine
+            # generators such as Event.wait(); a plain generator is refused by _child.
+            try:
+                task = supervised_task(given, self._child_ended)
+            except TypeError:
+                task = self._child(aw, self._child_ended, "Nursery.start() argument")
         else:
             task = self._child(aw, self._child_ended, "Nursery.start() argument")
         self._children[task] = daemon

@@ -313,7 +313,13 @@ def _gather(cls: type[_G], aws: tuple[object, ...], who: str) -> _G:
         except TypeError:
             break  # a plain generator: see below
     else:  # the common case: coroutines only
-        if len(tasks) > 1 and len(set(aws)) != len(tasks):
+        n = len(tasks)
+        if n > 1 and (
+            # The same coroutine given twice: compared by hand below four, cheaper than a set.
+            (aws[0] is aws[1] or (n == 3 and (aws[2] is aws[0] or aws[2] is aws[1])))
+            if n < 4
+            else len(set(aws)) != n
+        ):
             _cancel_all(tasks)
             raise _given_twice(aws, who)
         gather._children = tuple(tasks)
