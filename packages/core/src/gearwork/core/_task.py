@@ -1417,14 +1417,24 @@ def start(
       ...
     TypeError: start() needs an awaitable or a Task, got int
     """
-    if type(aw) is _CoroutineType and name is None and context is None:
-        # The common case, without the cost of calling Task.__init__.
-        if aw.cr_await is not None:
-            raise _driven_error(aw, "start()")  # another task drives it: touch nothing
+    given: Any = aw  # checked by kind
+    kind = type(given)
+    if (
+        kind is _CoroutineType
+        or (kind is _GeneratorType and given.gi_code.co_flags & _CO_ITERABLE_COROUTINE)
+    ) and (name is None and context is None):
+        # The common cases, without the cost of calling Task.__init__: an async def
+        # coroutine, or a @types.coroutine generator such as Event.wait().
+        if (
+            given.cr_await is not None
+            if kind is _CoroutineType
+            else (given.gi_suspended if _PY311 else _driven(given))
+        ):
+            raise _driven_error(given, "start()")  # another task drives it: touch nothing
         if exception_handler is not None:
-            _check_options(aw, "start()", None, None, exception_handler)
+            _check_options(given, "start()", None, None, exception_handler)
         task = _new_task(Task)
-        task._coro = aw
+        task._coro = given
         task._cancel_req = task._extras = task._sup = None
         task._uid = _next_uid()
         if exception_handler is not None:

@@ -101,6 +101,7 @@ class _Block:
         "_errors",
         "_exiting",
         "_n_main",
+        "_on_end",
         "_parent",
         "_scope",
         "_waiting",
@@ -113,6 +114,8 @@ class _Block:
     def __init__(self) -> None:
         self._children: dict[Task[Any], int] = {}
         self._n_main = 0
+        # _child_ended bound once, not once per child; a cycle that the block's end breaks.
+        self._on_end = self._child_ended
         self._cancelling = True  # until entered: the block and its children are cancelled
         self._closed = False  # close() was called, or the block has ended: start() refuses
         self._exiting = False
@@ -248,6 +251,7 @@ class _Block:
                 # A cancellation of the parent held back meanwhile stays pending.
                 shield.__exit__(None, None, None)
         self._ended = self._closed = True
+        del self._on_end  # start() refuses from now on; no cycle left behind
         scope = self._scope
         errors = self._errors
         if exc is None:
@@ -357,7 +361,7 @@ class Nursery(_Block):
             # The common cases, inlined: async def coroutines, and @types.coroutine
             # generators such as Event.wait(); a plain generator is refused by _child.
             try:
-                task = supervised_task(given, self._child_ended)
+                task = supervised_task(given, self._on_end)
             except TypeError:
                 task = self._child(aw, self._child_ended, "Nursery.start() argument")
         else:
