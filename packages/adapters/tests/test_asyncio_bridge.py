@@ -1,4 +1,4 @@
-"""gearwork.adapters.asyncio: from_asyncio, to_asyncio, the future bridges, on real asyncio loops."""
+"""gearwork.adapters.asyncio: from_asyncio, to_asyncio and the future mirrors, on real loops."""
 
 from __future__ import annotations
 
@@ -322,7 +322,7 @@ def test_cancelling_the_gearwork_mirror_cancels_the_asyncio_future() -> None:
 def test_future_bridges_refuse_the_wrong_kind_of_future() -> None:
     async def main() -> None:
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        with pytest.raises(TypeError, match="needs a gearwork.sync.Future"):
+        with pytest.raises(TypeError, match=r"needs a gearwork\.sync\.Future"):
             to_asyncio_future(fut)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="needs an asyncio Future"):
             from_asyncio_future(gws.Future())  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from gearwork.adapters.asyncio import AsyncioHost, to_asyncio
 from gearwork.adapters.trio import run_trio_guest, start_guest_run
 from gearwork.core import Task, TaskState, start
 
+
 class PumpTimer:
     __slots__ = ("callback", "live")
 
@@ -33,7 +34,7 @@ class PumpTimer:
 
 
 class PumpHost:
-    """``now``, ``call_later`` and ``call_soon_threadsafe`` over a SimpleQueue, run by :meth:`run_until`."""
+    """The three host methods over a SimpleQueue and a timer heap; see :meth:`run_until`."""
 
     def __init__(self) -> None:
         self._inbox: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
@@ -88,7 +89,9 @@ async def echo_round_trip(messages: list[bytes]) -> list[bytes]:
                 await stream.send_all(data)
 
     async with trio.open_nursery() as nursery:
-        listeners = await nursery.start(functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1"))
+        listeners = await nursery.start(
+            functools.partial(trio.serve_tcp, serve, 0, host="127.0.0.1")
+        )
         port = listeners[0].socket.getsockname()[1]
         client = await trio.open_tcp_stream("127.0.0.1", port)
         async with client:

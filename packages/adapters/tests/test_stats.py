@@ -74,7 +74,7 @@ def test_longest_wait_is_the_time_between_a_suspension_and_the_next_run() -> Non
             clock.t += gap
             event.fire()
         assert stats.record(task) is None  # ended: reported, forgotten
-    (name, record), = ended
+    ((name, record),) = ended
     assert (name, record.runs, record.longest_wait) == ("w", 4, 4.0)
 
 
@@ -98,7 +98,7 @@ def test_highest_rate_counts_runs_within_the_window() -> None:
             clock.t += 2.0
             event.fire(False)
         event.fire(True)
-    (_, record), = ended
+    ((_, record),) = ended
     assert record.highest_rate == 11.0  # the start plus 10 runs within one second
 
 
@@ -114,7 +114,7 @@ def test_a_registrar_that_resumes_its_task_at_once_is_a_nested_run_with_no_wait(
 
     with TaskStats(current_time=clock, on_task_end=on_end):
         start(asks_itself())
-    (_, record), = ended
+    ((_, record),) = ended
     assert record.runs == 2
     assert record.longest_wait == 0.0
     assert record.slowest_step == 3.0

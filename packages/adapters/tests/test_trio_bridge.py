@@ -218,7 +218,11 @@ def test_call_soon_threadsafe_runs_in_trio_from_a_thread() -> None:
         seen: list[str] = []
 
         def from_thread() -> None:
-            host.call_soon_threadsafe(lambda: (seen.append("called"), got.set()))
+            def on_trio() -> None:
+                seen.append("called")
+                got.set()
+
+            host.call_soon_threadsafe(on_trio)
 
         await trio.to_thread.run_sync(from_thread)
         await got.wait()

@@ -82,7 +82,10 @@ class AsyncioHost:
         return self.loop.time()
 
     def call_later(self, delay: float, callback: Callable[[], object], /) -> _Timer:
-        """Call *callback* on the loop after *delay* seconds; ``.cancel()`` the result to drop it."""
+        """Call *callback* on the loop after *delay* seconds; ``.cancel()`` the result to drop it.
+
+        The loop's own timer handle is cancelled with it.
+        """
         timer = _Timer(self, callback)
         timer._handle = self.loop.call_later(delay, timer._fire)
         self._pending += 1

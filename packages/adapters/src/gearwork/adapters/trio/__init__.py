@@ -1,4 +1,4 @@
-"""gearwork and trio, both directions, and trio in guest mode: ``pip install gearwork-adapters[trio]``.
+"""gearwork and trio, both directions; trio in guest mode: ``pip install gearwork-adapters[trio]``.
 
 Inside a gearwork task on trio's thread, ``await from_trio(async_fn, *args)``
 runs a trio function; inside trio code, ``await to_trio(task_or_aw)`` waits
@@ -32,8 +32,8 @@ from ._host import current_host as current_host
 del _trio
 
 __all__ = (
-    "GuestHost",
     "TRIO_SIDE_CANCELLED",
+    "GuestHost",
     "TaskStats",
     "TrioHost",
     "current_host",
