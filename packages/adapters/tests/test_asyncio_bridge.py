@@ -328,3 +328,44 @@ def test_future_bridges_refuse_the_wrong_kind_of_future() -> None:
             from_asyncio_future(gws.Future())  # type: ignore[arg-type]
 
     asyncio.run(main())
+
+
+def test_a_failure_reaches_the_asyncio_side_and_not_the_loop_exception_handler() -> None:
+    handled: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, context: handled.append(context))
+        task = start(sleep_forever())
+        loop.call_soon(task.throw, KeyError("only for asyncio"))
+        with pytest.raises(KeyError):
+            await to_asyncio(task)
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert handled == []
+
+
+def test_to_asyncio_of_a_nursery_child_leaves_its_supervision_to_the_nursery() -> None:
+    from gearwork.nursery import open_nursery
+
+    seen: list[str] = []
+
+    async def child() -> str:
+        await sleep_forever()
+        return "child done"
+
+    async def parent(box: list[Task[str]]) -> None:
+        async with open_nursery() as nursery:
+            box.append(nursery.start(child()))
+
+    async def main() -> None:
+        box: list[Task[str]] = []
+        parent_task = start(parent(box))
+        child_task = box[0]
+        asyncio.get_running_loop().call_soon(child_task.step)
+        seen.append(await to_asyncio(child_task))
+        assert parent_task.finished
+
+    asyncio.run(main())
+    assert seen == ["child done"]

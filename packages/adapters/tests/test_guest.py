@@ -219,3 +219,33 @@ def test_start_guest_run_refuses_its_own_keywords() -> None:
         )
     with pytest.raises(TypeError, match="needs a gearwork host"):
         start_guest_run(object(), trio.sleep, 0, done_callback=print)  # type: ignore[arg-type]
+
+
+def test_echo_completes_in_a_guest_run_on_a_sched_host() -> None:
+    from gearwork.adapters.sched import SchedHost
+
+    host = SchedHost()
+    assert host.run(run_trio_guest(host, echo_round_trip, MESSAGES)) == MESSAGES
+    assert host.pending_timers == 0
+
+
+def test_a_sched_host_main_task_cancelled_mid_echo_waits_for_trio_to_finish() -> None:
+    from gearwork.adapters.sched import SchedHost
+
+    log: list[str] = []
+
+    async def forever() -> None:
+        try:
+            await trio.sleep_forever()
+        finally:
+            log.append("trio unwound")
+
+    host = SchedHost()
+
+    async def main() -> None:
+        async with host.move_on_after(0.01):
+            await run_trio_guest(host, forever)
+        log.append("moved on")
+
+    host.run(main())
+    assert log == ["trio unwound", "moved on"]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import types
 from collections.abc import Awaitable, Generator
 from typing import Any, TypeVar
 
 import gearwork.sync as gws
-from gearwork.core import Cancelled, Task, start
-from gearwork.core.lowlevel import Registrar, Resumption, explain_foreign_throw
+from gearwork.core import Cancelled, InvalidStateError, Task, start
+from gearwork.core.lowlevel import (
+    Registrar,
+    Resumption,
+    exception_of,
+    explain_foreign_throw,
+    supervise,
+    supervised_task,
+)
 
 __all__ = (
     "from_asyncio",
@@ -19,6 +27,11 @@ __all__ = (
 )
 
 T = TypeVar("T")
+
+_running_loop = asyncio._get_running_loop  # the fast form of get_running_loop(): None if none
+
+# asyncio's own future and task classes (the C ones when available): no isfuture() call for them.
+_FUTURE_TYPES = frozenset({asyncio.Future, asyncio.Task})
 
 ASYNCIO_SIDE_CANCELLED = "the asyncio side was cancelled"
 
@@ -55,9 +68,9 @@ class _Link:
 
     def register(self, task: Task[Any]) -> None:
         self.task = task
-        self.future.add_done_callback(self.wake)
+        self.future.add_done_callback(self)
 
-    def wake(self, future: asyncio.Future[Any]) -> None:
+    def __call__(self, future: asyncio.Future[Any]) -> None:
         task = self.task
         if task is not None:
             self.task = None
@@ -66,7 +79,7 @@ class _Link:
     def abandon(self) -> None:
         self.task = None
         future = self.future
-        future.remove_done_callback(self.wake)
+        future.remove_done_callback(self)
         if not future.done():
             future.cancel()
             future.add_done_callback(_consume)
@@ -124,13 +137,16 @@ def from_asyncio(
     >>> asyncio.run(main())
     3
     """
-    try:
-        running = _loop_for(loop, "from_asyncio()")
-    except BaseException:
-        if asyncio.iscoroutine(aw):
-            aw.close()  # refused: no "never awaited" warning on top of the error
-        raise
-    future = _as_future(aw, running)
+    if type(aw) in _FUTURE_TYPES:
+        future: asyncio.Future[T] = aw  # type: ignore[assignment]
+    else:
+        try:
+            running = _loop_for(loop, "from_asyncio()")
+        except BaseException:
+            if asyncio.iscoroutine(aw):
+                aw.close()  # refused: no "never awaited" warning on top of the error
+            raise
+        future = _as_future(aw, running)
     if not future.done():
         link = _Link(future)
         try:
@@ -146,34 +162,45 @@ def from_asyncio(
     return future.result()
 
 
-async def _relay(aw: Awaitable[T], future: asyncio.Future[T]) -> None:
-    """Run or await *aw* inside a gearwork task and copy its outcome into *future*."""
-    try:
-        result = await aw
-    except Cancelled:
-        if not future.done():
+class _ToAsyncio:
+    """Links one gearwork task to the asyncio future that :func:`to_asyncio` returned.
+
+    It is the task's supervisor (or is called by a relay task), and the
+    future's done-callback that turns the future's cancellation into the
+    task's.
+    """
+
+    __slots__ = ("future", "tasks")
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+        self.tasks: tuple[Task[Any], ...] = ()
+
+    def on_end(self, task: Task[Any]) -> None:
+        future = self.future
+        if future.done():
+            return
+        future.remove_done_callback(self)  # no callback left to schedule: no extra handle
+        if task.finished:
+            future.set_result(task.result)
+            return
+        exc = exception_of(task)
+        if exc is None:
             future.cancel()
-        raise
-    except BaseException as e:  # handed over to the asyncio side, which raises it
-        if not future.done():
-            future.set_exception(e)
-        return
-    if not future.done():
-        future.set_result(result)
-
-
-class _CancelGearwork:
-    """Done-callback of the asyncio future: when it is cancelled, cancel the gearwork side."""
-
-    __slots__ = ("tasks",)
-
-    def __init__(self, *tasks: Task[Any]) -> None:
-        self.tasks = tasks
+        else:
+            future.set_exception(exc)
 
     def __call__(self, future: asyncio.Future[Any]) -> None:
         if future.cancelled():
             for task in self.tasks:
                 task.cancel()
+
+
+async def _relay(task: Task[T], link: _ToAsyncio) -> None:
+    """Await *task* (which has a supervisor of its own) and hand its end to *link*."""
+    with contextlib.suppress(BaseException):  # the outcome is read from the task itself
+        await task
+    link.on_end(task)
 
 
 def to_asyncio(
@@ -192,9 +219,11 @@ def to_asyncio(
     cancelling the asyncio task awaiting it does) cancels the gearwork task,
     and a gearwork task that ends cancelled cancels the future, so the
     asyncio side gets :class:`asyncio.CancelledError`. A failure of the
-    gearwork task goes to the asyncio side only: the bridge awaits the task,
-    so it is not also raised to whoever resumed it. Everything runs on the
-    loop's thread.
+    gearwork task goes to the asyncio side only, not also to whoever resumed
+    the task: the bridge becomes the task's supervisor
+    (:func:`gearwork.core.lowlevel.supervise`), or, for a task that has one
+    already (a nursery's child, which its nursery keeps supervising), awaits
+    it from a small relay task. Everything runs on the loop's thread.
 
     :raises RuntimeError: no loop is running in this thread and none was given.
     :raises TypeError: *task_or_aw* is not awaitable.
@@ -211,20 +240,34 @@ def to_asyncio(
     >>> asyncio.run(main())
     'fired'
     """
-    running = _loop_for(loop, "to_asyncio()")
+    if loop is None:
+        running = _running_loop()
+        if running is None:
+            running = _loop_for(None, "to_asyncio()")
+    else:
+        running = _loop_for(loop, "to_asyncio()")
     future: asyncio.Future[T] = running.create_future()
+    link = _ToAsyncio(future)
     if isinstance(task_or_aw, Task):
-        relay = start(_relay(task_or_aw, future))
-        if not future.done():
-            future.add_done_callback(_CancelGearwork(task_or_aw, relay))
-        return future
-    if not isinstance(task_or_aw, Awaitable):
+        task: Task[T] = task_or_aw
+        if task.done():
+            link.on_end(task)
+            return future
+        try:
+            supervise(task, link.on_end)
+        except InvalidStateError:  # a nursery's child: the nursery keeps its supervision
+            link.tasks = (task, start(_relay(task, link)))
+        else:
+            link.tasks = (task,)
+    elif isinstance(task_or_aw, Awaitable):
+        task = start(supervised_task(task_or_aw, link.on_end))
+        link.tasks = (task,)
+    else:
         raise TypeError(
             f"to_asyncio() needs a gearwork Task or awaitable, got {type(task_or_aw).__name__}"
         )
-    relay = start(_relay(task_or_aw, future))
     if not future.done():
-        future.add_done_callback(_CancelGearwork(relay))
+        future.add_done_callback(link)
     return future
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 
-__all__ = ("AsyncioHost",)
+from gearwork.adapters.timing import Timing
+
+__all__ = ("AsyncioHost", "current_host")
 
 
 class _Timer:
@@ -38,14 +41,19 @@ class _Timer:
                 handle.cancel()
 
 
-class AsyncioHost:
-    """An asyncio event loop seen through gearwork's host protocol.
+class AsyncioHost(Timing):
+    """An asyncio event loop seen through gearwork's host protocol, and its Timing set.
 
     ``now()`` is ``loop.time()``, ``call_later`` is ``loop.call_later`` (its
     handle's ``cancel()`` takes the timer out of the loop's schedule) and
     ``call_soon_threadsafe`` is the loop's own, which wakes the loop through
     its self-pipe: no polling. :attr:`pending_timers` counts the timers
     scheduled through this host that have neither fired nor been cancelled.
+    Being a :class:`~gearwork.adapters.timing.Timing`, it offers the whole
+    set for gearwork tasks on the loop: ``await host.sleep(1)``,
+    ``host.move_on_after(2)``, ``host.run_in_thread(fn)``, ... The module
+    functions of :mod:`gearwork.adapters.asyncio` do the same on the running
+    loop's host (:func:`current_host`).
 
     :param loop: the loop to host on; by default the running one.
     :raises RuntimeError: no loop is given and none is running in this thread.
@@ -61,7 +69,9 @@ class AsyncioHost:
     0
     """
 
-    __slots__ = ("_pending", "loop")
+    __slots__ = ("__weakref__", "_pending", "loop")
+
+    __module__ = "gearwork.adapters.asyncio"
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if loop is None:
@@ -76,6 +86,7 @@ class AsyncioHost:
             raise TypeError(f"AsyncioHost() needs an asyncio event loop, got {type(loop).__name__}")
         self.loop = loop
         self._pending = 0
+        super().__init__(self)
 
     def now(self) -> float:
         """The loop's monotonic clock, in seconds (``loop.time()``)."""
@@ -102,3 +113,25 @@ class AsyncioHost:
 
     def __repr__(self) -> str:
         return f"<AsyncioHost {self.loop!r}, {self._pending} pending timers>"
+
+
+_hosts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncioHost] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def current_host() -> AsyncioHost:
+    """The :class:`AsyncioHost` of the running loop, made on first use and kept with the loop.
+
+    :raises RuntimeError: no asyncio loop is running in this thread.
+    """
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        raise RuntimeError(
+            "gearwork.adapters.asyncio's timing functions need a running asyncio loop: "
+            "call them from gearwork tasks that run inside it, or use AsyncioHost(loop)"
+        )
+    host = _hosts.get(loop)
+    if host is None:
+        host = _hosts[loop] = AsyncioHost(loop)
+    return host

@@ -28,6 +28,17 @@ from ._guest import run_trio_guest as run_trio_guest
 from ._guest import start_guest_run as start_guest_run
 from ._host import TrioHost as TrioHost
 from ._host import current_host as current_host
+from ._timing import fail_after as fail_after
+from ._timing import fail_at as fail_at
+from ._timing import monitor as monitor
+from ._timing import move_on_after as move_on_after
+from ._timing import move_on_at as move_on_at
+from ._timing import now as now
+from ._timing import periodic as periodic
+from ._timing import run_in_thread as run_in_thread
+from ._timing import sleep as sleep
+from ._timing import sleep_until as sleep_until
+from ._timing import wait as wait
 
 del _trio
 
@@ -37,8 +48,19 @@ __all__ = (
     "TaskStats",
     "TrioHost",
     "current_host",
+    "fail_after",
+    "fail_at",
     "from_trio",
+    "monitor",
+    "move_on_after",
+    "move_on_at",
+    "now",
+    "periodic",
+    "run_in_thread",
     "run_trio_guest",
+    "sleep",
+    "sleep_until",
     "start_guest_run",
     "to_trio",
+    "wait",
 )

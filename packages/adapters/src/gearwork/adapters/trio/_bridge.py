@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 import outcome
-
 import trio
+
 from gearwork.core import Cancelled, Task, start
 from gearwork.core.lowlevel import Registrar, Resumption, explain_foreign_throw
 

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import outcome
+import trio
 
 import gearwork.sync as gws
-import trio
 from gearwork.core import Cancelled, disable_cancellation
 
 __all__ = ("GuestHost", "run_trio_guest", "start_guest_run")

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import trio
 
+from gearwork.adapters.timing import Timing
+
 __all__ = ("TrioHost", "current_host")
 
 
@@ -29,8 +31,8 @@ class _Timer:
             host._forget()
 
 
-class TrioHost:
-    """The current trio run seen through gearwork's host protocol.
+class TrioHost(Timing):
+    """The current trio run seen through gearwork's host protocol, and its Timing set.
 
     ``now()`` is the run's clock (``trio.current_time()``, so a test's
     ``MockClock`` drives it too), ``call_soon_threadsafe`` is the run's
@@ -41,10 +43,15 @@ class TrioHost:
     entries as soon as they are the majority.
 
     Get the host of the running trio run with :func:`current_host` (one per
-    run, made on first use). Use it from trio's thread, inside the run.
+    run, made on first use). Use it from trio's thread, inside the run. Being
+    a :class:`~gearwork.adapters.timing.Timing`, it offers the whole set for
+    gearwork tasks in the run (``await host.sleep(1)``, ...); the module
+    functions of :mod:`gearwork.adapters.trio` use :func:`current_host`.
     """
 
     __slots__ = ("_clock", "_dead", "_heap", "_pending", "_scope", "_seq", "_token")
+
+    __module__ = "gearwork.adapters.trio"
 
     def __init__(self) -> None:
         try:
@@ -61,6 +68,7 @@ class TrioHost:
         self._dead = 0
         self._scope: trio.CancelScope | None = None
         trio.lowlevel.spawn_system_task(self._serve_timers, name="gearwork TrioHost timers")
+        super().__init__(self)
 
     def now(self) -> float:
         """The trio run's clock, in seconds."""
