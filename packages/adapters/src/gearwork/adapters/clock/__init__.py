@@ -5,9 +5,11 @@ driven by it is deterministic. It is a host of the time protocol
 (:mod:`gearwork.adapters.timing`) and offers the whole set (``sleep``,
 ``move_on_after``, ``fail_after``, ``periodic``, ``wait``,
 ``run_in_thread``, ``monitor``) plus what games need: time scale,
-pause/resume, child clocks, :class:`FixedTimestep`, ``n_frames`` and
-animations (:meth:`Clock.animate`, :meth:`Clock.interpolate`, with the easing
-functions of :mod:`gearwork.adapters.clock` such as :func:`in_out_quad`).
+pause/resume, child clocks, fixed timesteps (:class:`FixedTimestep`,
+:meth:`Clock.fixed_timestep`), ``n_frames``, and animations
+(:meth:`Clock.animate`, :meth:`Clock.interpolate`) with the easing functions
+of :mod:`gearwork.adapters.clock.easing`. Nothing to install:
+``pip install gearwork-adapters[clock]`` pulls nothing more.
 
 >>> from gearwork.core import start
 >>> from gearwork.adapters.clock import Clock
@@ -23,6 +25,9 @@ functions of :mod:`gearwork.adapters.clock` such as :func:`in_out_quad`).
 (True, 1.0)
 """
 
+from . import easing as easing
 from ._clock import Clock as Clock
+from ._clock import Interpolation as Interpolation
+from ._fixed import FixedTimestep as FixedTimestep
 
-__all__ = ("Clock",)
+__all__ = ("Clock", "FixedTimestep", "Interpolation", "easing")
