@@ -369,3 +369,12 @@ def test_to_asyncio_of_a_nursery_child_leaves_its_supervision_to_the_nursery() -
 
     asyncio.run(main())
     assert seen == ["child done"]
+
+
+def test_to_asyncio_without_a_loop_closes_the_refused_coroutine(unraisable: list[object]) -> None:
+    async def gw() -> None:
+        pass
+
+    with pytest.raises(RuntimeError, match="none is running"):
+        to_asyncio(gw())
+    assert unraisable == []

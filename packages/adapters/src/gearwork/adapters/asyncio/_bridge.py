@@ -240,12 +240,14 @@ def to_asyncio(
     >>> asyncio.run(main())
     'fired'
     """
-    if loop is None:
-        running = _running_loop()
-        if running is None:
-            running = _loop_for(None, "to_asyncio()")
-    else:
-        running = _loop_for(loop, "to_asyncio()")
+    running = _running_loop() if loop is None else None
+    if running is None:
+        try:
+            running = _loop_for(loop, "to_asyncio()")
+        except BaseException:
+            if asyncio.iscoroutine(task_or_aw):
+                task_or_aw.close()  # refused: no "never awaited" warning on top of the error
+            raise
     future: asyncio.Future[T] = running.create_future()
     link = _ToAsyncio(future)
     if isinstance(task_or_aw, Task):
