@@ -47,6 +47,9 @@ class Host(Protocol):
     def call_soon_threadsafe(self, callback: Callable[[], object], /) -> None: ...
 
 
+# Set outside the class bodies: inside, mypy would take it for a member of the protocol.
+TimerHandle.__module__ = Host.__module__ = "gearwork.adapters.timing"
+
 _METHODS = ("now", "call_later", "call_soon_threadsafe")
 
 
