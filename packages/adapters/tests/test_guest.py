@@ -198,17 +198,21 @@ def test_cancelling_the_asyncio_side_shuts_the_guest_down_in_order() -> None:
         finally:
             log.append("trio unwound")
 
-    async def main() -> None:
+    async def main() -> Task[None]:
         host = AsyncioHost()
-        fut = to_asyncio(run_trio_guest(host, forever))
+        task = start(run_trio_guest(host, forever))
+        fut = to_asyncio(task)
         await asyncio.sleep(0.01)
-        fut.cancel()
+        fut.cancel()  # cancels the gearwork task, which now waits for trio to end
         with pytest.raises(asyncio.CancelledError):
             await fut
-        while not log:
-            await asyncio.sleep(0.001)
+        # Keep the loop running until trio has ended: await the task once more.
+        with pytest.raises(asyncio.CancelledError):
+            await to_asyncio(task)
+        return task
 
-    asyncio.run(main())
+    task = asyncio.run(main())
+    assert task.state is TaskState.CANCELLED
     assert log == ["trio unwound"]
 
 

@@ -110,8 +110,11 @@ async def run_trio_guest(
     exception. Cancelling the gearwork task cancels the trio side first and
     the task then waits, shielded, until trio's ``done_callback`` has come
     (trio's required shutdown order), before :class:`~gearwork.core.Cancelled`
-    goes on: the host must keep running until the task has ended. Keyword
-    arguments go to trio.
+    goes on: the host must keep running until the task has ended. Note that
+    an asyncio future from :func:`gearwork.adapters.asyncio.to_asyncio` is
+    cancelled at once while the task still waits for trio; to stop the loop
+    after that, first ``await to_asyncio(task)`` again, which ends when the
+    task does. Keyword arguments go to trio.
     """
     run = _GuestRun(async_fn, args)
     start_guest_run(host, run.main, done_callback=run.done, **trio_kwargs)
