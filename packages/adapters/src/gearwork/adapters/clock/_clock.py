@@ -2,21 +2,30 @@
 
 How timers are kept
 -------------------
-A timer is a small list ``[due, seq, callback, clock]`` (a list subclass, so
-that the heap compares entries in C: ``due`` first, then the unique ``seq``).
-``cancel()`` blanks the callback and takes one off the exact count of
-pending timers; the blank entry is dropped when it reaches the top of the
-heap (lazy deletion), or when the dead entries outnumber the live ones, in
-which case the heap is rebuilt without them (so cancelling many timers
-without ticking does not grow the heap for ever).
+Timers that fall due at the same time share a *bucket*: a list (of a small
+list subclass) of what to wake, in the order it was added, with one entry
+``(due, seq, bucket)`` in a heap ordered by due time, then by the unique
+``seq`` of the bucket. A sleeping task is put in the bucket *by the list's
+own append*, the registrar the sleep yields: no Python-level registrar, no
+timer object, no handle per sleep. When 10,000 tasks sleep the same time
+from the same tick, that is one bucket and one heap entry, and the tick that
+wakes them walks one list, as an event's ``fire()`` does. A ``call_later``
+timer is a small object in a bucket too; every entry of a bucket has a
+``step()`` method (a task's, or the timer's), which is what the tick calls.
 
-``tick`` fires due entries whose ``seq`` is older than the tick: an entry
-made during the tick has a newer one, and its due time cannot be earlier
-than now, so the first such entry on top of the heap ends the firing; it
-fires at the next tick. When every timer is due (the latest due time is not
-after now: 10,000 tasks sleeping the same time), the whole heap is taken at
-once and sorted (a heap built by pushing growing keys is already sorted, so
-this is linear), instead of being popped entry by entry.
+The clock keeps its last bucket open: a timer whose due time equals it is
+appended there, any other makes a new bucket. Each tick closes it first, so a
+timer made during a tick lands in a bucket newer than the tick (its ``seq``
+is past the tick's limit), and the tick stops at the first such bucket: it
+fires at the next tick at the earliest.
+
+Cancelling writes ``None`` at the entry's index (the entry knows it: the
+length of the bucket when it was appended) and trims trailing ``None``, so a
+task that sleeps and is cancelled again and again leaves an empty bucket
+behind, not a growing one. The count of pending timers is the sum over the
+heap's buckets of their length minus their ``None`` entries, kept by each
+bucket. Buckets emptied by cancellations stay in the heap until they come up,
+unless they outnumber the live ones, when the heap is rebuilt without them.
 """
 
 from __future__ import annotations
@@ -47,58 +56,69 @@ __all__ = ("Clock", "Interpolation")
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 
-_COMPACT_AT = 64  # dead entries tolerated before a rebuild is considered
+_COMPACT_AT = 64  # heap entries tolerated before empty buckets are swept out
 
 
-class _Timer(list):  # type: ignore[type-arg]
-    """``[due, seq, callback, clock]``: a timer of a :class:`Clock`, and its handle."""
+class _Bucket(list):  # type: ignore[type-arg]
+    """What falls due at one time: tasks and timers, woken by ``entry.step()`` in order."""
 
-    __slots__ = ()
+    __slots__ = ("dead", "due", "fired", "push")
+
+    def __init__(self, due: float) -> None:
+        super().__init__()
+        self.due = due
+        self.dead = 0  # None entries (cancelled) in the list
+        self.fired = False  # taken out of the heap by a tick
+        self.push = self.append  # the registrar of a sleep, bound once
+
+    def forget(self, index: int) -> None:
+        """Blank the entry at *index* (it was cancelled) and trim trailing blanks."""
+        if index < len(self) and self[index] is not None:
+            self[index] = None
+            self.dead += 1
+            while self and self[-1] is None:
+                self.pop()
+                self.dead -= 1
+
+
+class _Timer:
+    """A ``call_later`` timer of a :class:`Clock`, and its handle."""
+
+    __slots__ = ("_bucket", "_callback", "_index")
+
+    def __init__(self, bucket: _Bucket, callback: Callable[[], object]) -> None:
+        self._bucket = bucket
+        self._index = len(bucket)
+        self._callback: Callable[[], object] | None = callback
+        bucket.append(self)
+
+    def step(self) -> None:  # called by the tick
+        callback = self._callback
+        if callback is not None:
+            self._callback = None
+            callback()
 
     def cancel(self) -> None:
         """Take the timer back; idempotent, and harmless after it fired."""
-        if self[2] is not None:
-            self[2] = None
-            clock: Clock = self[3]
-            clock._pending -= 1
-            clock._dead += 1
-            if clock._dead > _COMPACT_AT and clock._dead > clock._pending:
-                clock._compact()
+        if self._callback is not None:
+            self._callback = None
+            bucket = self._bucket
+            if not bucket.fired:
+                bucket.forget(self._index)
 
     @property
     def due(self) -> float:
         """The time on its clock at which it fires (or fired)."""
-        due: float = self[0]
-        return due
+        return self._bucket.due
 
     @property
     def cancelled(self) -> bool:
-        """Whether it was cancelled (or has fired)."""
-        return self[2] is None
+        """Whether it was cancelled or has fired."""
+        return self._callback is None
 
     def __repr__(self) -> str:
-        state = "done" if self[2] is None else "pending"
-        return f"<Clock timer due={self[0]!r} {state}>"
-
-
-class _Sleep(_Timer):
-    """The timer of one ``await clock.sleep(...)``: its own registrar, too."""
-
-    __slots__ = ()
-
-    def __call__(self, task: Task[Any]) -> None:
-        self[2] = task.step
-        clock: Clock = self[3]
-        clock._pending += 1
-        _heappush(clock._heap, self)
-        if self[0] > clock._latest:
-            clock._latest = self[0]
-
-
-_Sleep.__call__.__qualname__ = (
-    "gearwork.adapters.clock.Clock.sleep() was awaited outside a gearwork task "
-    "(start the awaiting coroutine with gearwork.core.start)"
-)
+        state = "done" if self._callback is None else "pending"
+        return f"<Clock timer due={self._bucket.due!r} {state}>"
 
 
 class Clock(Timing):
@@ -139,18 +159,16 @@ class Clock(Timing):
     __slots__ = (
         "__weakref__",
         "_children",
-        "_dead",
+        "_firing",
         "_frames",
         "_heap",
-        "_latest",
+        "_last",
         "_lock",
         "_parent",
         "_paused",
-        "_pending",
         "_posted",
         "_scale",
         "_seq",
-        "_ticking_seq",
         "_time",
     )
 
@@ -160,12 +178,10 @@ class Clock(Timing):
         self._time = _check_number(time, "Clock() time")
         self._scale = _check_scale(scale)
         self._paused = False
-        self._heap: list[_Timer] = []
-        self._latest = -math.inf  # an upper bound of the due times in the heap
-        self._seq = 0
-        self._ticking_seq = -1  # the seq limit of the tick in progress; -1 between ticks
-        self._pending = 0
-        self._dead = 0
+        self._heap: list[tuple[float, int, _Bucket]] = []
+        self._last: _Bucket | None = None  # the open bucket (see the module docstring)
+        self._seq = 0  # the seq of the next bucket
+        self._firing = False
         self._frames: list[_FrameWait] = []
         self._posted: list[Callable[[], object]] = []
         self._lock = threading.Lock()
@@ -202,15 +218,35 @@ class Clock(Timing):
             raise ValueError(f"call_later() needs a delay >= 0, got {delay!r}")
         if not callable(callback):
             raise TypeError(f"call_later() needs a callable, got {type(callback).__name__}")
+        return _Timer(self._bucket(self._time + delay), callback)
+
+    def _bucket(self, due: float) -> _Bucket:
+        """The open bucket if it falls due at *due*, else a new one (made the open one)."""
+        bucket = self._last
+        if bucket is not None and bucket.due == due:
+            return bucket
+        return self._new_bucket(due)
+
+    def _new_bucket(self, due: float) -> _Bucket:
+        bucket = self._last = _Bucket(due)
         seq = self._seq
         self._seq = seq + 1
-        due = self._time + delay
-        timer = _Timer((due, seq, callback, self))
-        _heappush(self._heap, timer)
-        self._pending += 1
-        if due > self._latest:
-            self._latest = due
-        return timer
+        heap = self._heap
+        _heappush(heap, (due, seq, bucket))
+        if len(heap) > _COMPACT_AT and seq & 63 == 0:
+            self._sweep()
+        return bucket
+
+    def _sweep(self) -> None:
+        """Rebuild the heap without its empty buckets, if they are most of it."""
+        heap = self._heap
+        live = [entry for entry in heap if len(entry[2]) > entry[2].dead]
+        if len(live) * 2 < len(heap):
+            last = self._last
+            if last is not None and not len(last) > last.dead:
+                live.append((last.due, self._seq - 1, last))  # the open one stays
+            heapq.heapify(live)
+            self._heap = live
 
     def call_soon_threadsafe(self, callback: Callable[[], object], /) -> None:
         """Run ``callback()`` at the start of the next tick; callable from any thread.
@@ -226,8 +262,8 @@ class Clock(Timing):
 
     @property
     def pending_timers(self) -> int:
-        """How many timers wait to fire (cancelled and fired ones are not counted)."""
-        return self._pending
+        """How many timers and sleeps wait to fire (cancelled and fired ones are not counted)."""
+        return sum(len(bucket) - bucket.dead for _, _, bucket in self._heap)
 
     # --------------------------------------------------------------------------- sleeping
 
@@ -248,9 +284,7 @@ class Clock(Timing):
             ) from None
         if not ok:
             raise ValueError(f"sleep() needs a number of seconds >= 0, got {seconds!r}")
-        seq = self._seq
-        self._seq = seq + 1
-        return _sleep(_Sleep((self._time + seconds, seq, None, self)))
+        return _sleep(self, self._time + seconds)
 
     def next_frame(self) -> Awaitable[None]:
         """``await clock.next_frame()``: resume at the next tick that is not paused."""
@@ -463,8 +497,10 @@ class Clock(Timing):
             raise TypeError(f"tick() needs a step in seconds, got {type(dt).__name__}") from None
         if not ok:
             raise ValueError(f"tick() needs a step >= 0, got {dt!r}")
-        if self._ticking_seq >= 0:
+        if self._firing:
             raise RuntimeError("Clock.tick() was called from inside a tick of the same clock")
+        limit = self._seq
+        self._last = None  # what is made from now on waits for the next tick
         if self._posted:
             self._run_posted()
         if self._paused:
@@ -473,7 +509,7 @@ class Clock(Timing):
         now = self._time = self._time + dt
         heap = self._heap
         if heap and heap[0][0] <= now:
-            self._fire(now)
+            self._fire(now, limit)
         if self._frames:
             self._wake_frames()
         if self._children:
@@ -492,61 +528,34 @@ class Clock(Timing):
                     self._posted[:0] = posted[i + 1 :]
                 raise
 
-    def _fire(self, now: float) -> None:
-        self._ticking_seq = limit = self._seq
+    def _fire(self, now: float, limit: int) -> None:
+        self._firing = True
         try:
-            if self._latest <= now:
-                # Everything is due: take the whole heap (see the module docstring).
-                due = self._heap
-                self._heap = []
-                self._latest = -math.inf
-                self._dead = 0
-                due.sort()
-                i, n = 0, len(due)
-                try:
-                    while i < n:
-                        timer = due[i]
-                        i += 1
-                        callback = timer[2]
-                        if callback is not None:
-                            timer[2] = None
-                            self._pending -= 1
-                            callback()
-                finally:
-                    if i < n:
-                        self._put_back(due[i:])
-                return
             heap = self._heap
             while heap:
-                timer = heap[0]
-                if timer[0] > now or timer[1] >= limit:
-                    break
+                due, seq, bucket = heap[0]
+                if due > now or seq >= limit:
+                    break  # not due, or made during this tick
                 _heappop(heap)
-                callback = timer[2]
-                if callback is None:
-                    self._dead -= 1
-                    continue
-                timer[2] = None
-                self._pending -= 1
-                callback()
-                heap = self._heap  # a compaction may have replaced it
+                bucket.fired = True
+                try:
+                    for entry in bucket:
+                        if entry is not None:
+                            entry.step()
+                except BaseException:
+                    self._put_back(bucket, entry, seq)
+                    raise
+                heap = self._heap  # a sweep may have replaced it
         finally:
-            self._ticking_seq = -1
+            self._firing = False
 
-    def _put_back(self, timers: list[_Timer]) -> None:
-        """Return the unfired rest of a taken heap (a callback raised)."""
-        heap = self._heap
-        for timer in timers:
-            if timer[2] is not None:  # still counted as pending
-                _heappush(heap, timer)
-                if timer[0] > self._latest:
-                    self._latest = timer[0]
-
-    def _compact(self) -> None:
-        live = [timer for timer in self._heap if timer[2] is not None]
-        heapq.heapify(live)
-        self._heap = live
-        self._dead = 0
+    def _put_back(self, bucket: _Bucket, failed: Any, seq: int) -> None:
+        """After *failed* raised: the rest of *bucket* fires at the next tick, indices kept."""
+        done = bucket.index(failed) + 1
+        bucket[:done] = [None] * done
+        bucket.dead = bucket.count(None)
+        bucket.fired = False
+        _heappush(self._heap, (bucket.due, seq, bucket))
 
     def _wake_frames(self) -> None:
         frames = self._frames
@@ -563,24 +572,34 @@ class Clock(Timing):
 
     def __repr__(self) -> str:
         state = " paused" if self._paused else ""
-        return f"<Clock time={self._time!r} scale={self._scale!r}{state} timers={self._pending}>"
+        return (
+            f"<Clock time={self._time!r} scale={self._scale!r}{state} timers={self.pending_timers}>"
+        )
 
 
 @types.coroutine
-def _sleep(timer: _Sleep) -> Generator[Registrar, Resumption, None]:
+def _sleep(clock: Clock, due: float) -> Generator[Registrar, Resumption, None]:
+    bucket = clock._last
+    if bucket is None or bucket.due != due:
+        bucket = clock._new_bucket(due)
+    index = len(bucket)  # the bucket's append (the registrar) puts the task there
     try:
-        yield timer
+        yield bucket.push
     except GeneratorExit:
         raise  # garbage-collected while asleep: leave everything as it is
     except Cancelled:
-        timer.cancel()
+        if not bucket.fired:
+            bucket.forget(index)
         raise
     except BaseException as exc:
-        if not explain_foreign_throw(exc, "gearwork.adapters.clock.Clock.sleep()"):
-            timer.cancel()
+        if (
+            not explain_foreign_throw(exc, "gearwork.adapters.clock.Clock.sleep()")
+            and not bucket.fired
+        ):
+            bucket.forget(index)
         raise
-    if timer[2] is not None:
-        timer.cancel()  # stepped by someone else: the timer must not step the task again
+    if not bucket.fired:
+        bucket.forget(index)  # stepped by someone else: the tick must not step it again
 
 
 class _FrameWait:
