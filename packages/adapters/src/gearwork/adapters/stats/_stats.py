@@ -30,6 +30,8 @@ class TaskRecord:
     by the window.
     """
 
+    __module__ = "gearwork.adapters.stats"
+
     name: str
     runs: int = 0
     slowest_step: float = 0.0
@@ -84,6 +86,8 @@ class TaskStats:
     """
 
     __slots__ = ("_active", "_clock", "_on_end", "_previous", "_records", "_stack", "_window")
+
+    __module__ = "gearwork.adapters.stats"
 
     def __init__(
         self,

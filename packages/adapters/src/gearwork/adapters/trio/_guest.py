@@ -26,6 +26,9 @@ class GuestHost(Protocol):
         """Run *callback* on the host's thread soon; callable from any thread."""
 
 
+GuestHost.__module__ = "gearwork.adapters.trio"
+
+
 def start_guest_run(
     host: GuestHost,
     async_fn: Callable[..., Awaitable[T]],
