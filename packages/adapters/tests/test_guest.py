@@ -253,3 +253,22 @@ def test_a_sched_host_main_task_cancelled_mid_echo_waits_for_trio_to_finish() ->
 
     host.run(main())
     assert log == ["trio unwound", "moved on"]
+
+
+def test_trio_code_in_a_guest_run_awaits_gearwork_work_resumed_by_the_host() -> None:
+    from gearwork.adapters.sched import SchedHost
+    from gearwork.adapters.trio import to_trio
+
+    host = SchedHost()
+
+    async def gearwork_work() -> str:
+        await host.sleep(0.001)  # resumed by a sched timer, outside trio's ticks
+        return "from the host"
+
+    async def trio_side() -> list[str]:
+        got = [await to_trio(gearwork_work())]
+        await trio.sleep(0)
+        got.append(await to_trio(gearwork_work()))
+        return got
+
+    assert host.run(run_trio_guest(host, trio_side)) == ["from the host", "from the host"]
