@@ -97,13 +97,18 @@ def test_every_public_name_is_listed(name: str) -> None:
     assert public <= set(module.__all__)
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC))
-def test_public_classes_say_they_live_in_their_public_module(name: str) -> None:
+@pytest.mark.parametrize("name", MODULES)
+def test_public_classes_say_they_live_in_a_public_module(name: str) -> None:
+    # A class may be re-exported from another public module (trio's TaskStats is
+    # gearwork.adapters.stats.TaskStats), never named after a private one.
     module = importlib.import_module(name)
     for attr in module.__all__:
         value = getattr(module, attr)
         if inspect.isclass(value) and value.__module__.startswith("gearwork.adapters"):
-            assert value.__module__ == name, f"{name}.{attr} says {value.__module__}"
+            home = value.__module__
+            assert not any(p.startswith("_") for p in home.split(".")), f"{name}.{attr}: {home}"
+            if name in PUBLIC:
+                assert home == name, f"{name}.{attr} says {home}"
 
 
 def test_the_version_is_the_one_of_the_distribution() -> None:
