@@ -14,6 +14,11 @@ Scenarios:
 ``clock: tick with nothing due``
     ``clock.tick(0.001)`` with 1,000 timers pending far in the future: the
     cost of a frame in which nothing happens. Reported, no target.
+``sched: run_in_thread round trip``
+    a task on a ``SchedHost`` awaits ``run_in_thread(int)`` 100 times: a new
+    worker thread per call, whose result wakes the scheduler blocked in its
+    delay function (no polling). Reported, no target: it is the thread
+    wake-up cost on this host, thread start included.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ from harness import Case, Target
 import gearwork.core as gw
 import gearwork.sync as gws
 from gearwork.adapters.clock import Clock
+from gearwork.adapters.sched import SchedHost
 
 SLEEPERS = 10_000
+ROUND_TRIPS = 100
 
 WAKE_ALL = "clock: one tick wakes 10,000 sleepers (per woken task)"
 SLEEP_CANCEL = "clock: sleep + cancel"
 IDLE_TICK = "clock: tick with nothing due (1,000 timers pending)"
+THREAD = "sched: run_in_thread round trip"
 
 _keep: list[object] = []
 
@@ -95,12 +103,24 @@ def clock_idle_tick() -> Callable[[], object]:
     return lambda: tick(0.001)
 
 
+def sched_thread_round_trip() -> Callable[[], object]:
+    host = SchedHost()
+
+    async def batch() -> None:
+        run_in_thread = host.run_in_thread
+        for _ in range(ROUND_TRIPS):
+            await run_in_thread(int)
+
+    return lambda: host.run(batch())
+
+
 CASES = [
     Case(WAKE_ALL, "gearwork", clock_wake_all, per=SLEEPERS),
     Case(WAKE_ALL, "gearwork Event", event_wake_all, per=SLEEPERS),
     Case(SLEEP_CANCEL, "gearwork", clock_sleep_cancel),
     Case(SLEEP_CANCEL, "gearwork Event", event_wait_cancel),
     Case(IDLE_TICK, "gearwork", clock_idle_tick),
+    Case(THREAD, "gearwork", sched_thread_round_trip, per=ROUND_TRIPS),
 ]
 
 TARGETS = [
