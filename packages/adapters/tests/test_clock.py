@@ -159,6 +159,17 @@ def test_100000_cancelled_clock_sleeps_leave_no_timer(clock: Clock) -> None:
     clock.tick(2)
 
 
+def test_cancelled_sleeps_across_many_ticks_do_not_grow_the_heap(clock: Clock) -> None:
+    keep = start(clock.sleep(1e6))
+    for _ in range(20_000):
+        start(clock.sleep(1.0)).cancel()  # a new due time at every tick: a new bucket
+        clock.tick(0.0001)
+    assert clock.pending_timers == 1
+    assert len(clock._heap) < 200
+    keep.cancel()
+    assert clock.pending_timers == 0
+
+
 def test_10000_sleepers_woken_by_one_tick(clock: Clock) -> None:
     tasks = [start(clock.sleep(1)) for _ in range(10_000)]
     assert clock.pending_timers == 10_000

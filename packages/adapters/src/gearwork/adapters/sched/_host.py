@@ -136,9 +136,12 @@ class SchedHost(Timing):
     def run(self, main: Awaitable[T], /) -> T:
         """Start *main* as a task and run the scheduler until the task ends; return its result.
 
-        What escapes the task (or any callback of the scheduler) propagates
-        from here; the task is then cancelled if it has not ended. A task
-        that ends cancelled makes this raise :class:`~gearwork.core.Cancelled`.
+        While the queue is empty, it blocks until another thread posts with
+        :meth:`call_soon_threadsafe` (a task that waits for something nothing
+        will ever post waits for ever, as it would in any loop). What escapes
+        the task (or any callback of the scheduler) propagates from here; the
+        task is then cancelled if it has not ended. A task that ends cancelled
+        makes this raise :class:`~gearwork.core.Cancelled`.
 
         :raises RuntimeError: the host is already running.
         """
