@@ -544,3 +544,13 @@ def test_repr_says_time_scale_and_timers(clock: Clock) -> None:
     clock.call_later(1, lambda: None)
     clock.pause()
     assert repr(clock) == "<Clock time=0.0 scale=1.0 paused timers=1>"
+
+
+def test_a_sleep_counts_from_when_it_is_awaited(clock: Clock) -> None:
+    pause = clock.sleep(1)
+    clock.tick(5)
+    task = start(pause)
+    clock.tick(0.5)
+    assert not task.done()
+    clock.tick(0.5)
+    assert task.finished

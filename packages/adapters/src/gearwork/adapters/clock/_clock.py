@@ -284,7 +284,7 @@ class Clock(Timing):
             ) from None
         if not ok:
             raise ValueError(f"sleep() needs a number of seconds >= 0, got {seconds!r}")
-        return _sleep(self, self._time + seconds)
+        return _sleep(self, seconds)
 
     def next_frame(self) -> Awaitable[None]:
         """``await clock.next_frame()``: resume at the next tick that is not paused."""
@@ -578,7 +578,8 @@ class Clock(Timing):
 
 
 @types.coroutine
-def _sleep(clock: Clock, due: float) -> Generator[Registrar, Resumption, None]:
+def _sleep(clock: Clock, seconds: float) -> Generator[Registrar, Resumption, None]:
+    due = clock._time + seconds  # counted from the await, as the generic sleep does
     bucket = clock._last
     if bucket is None or bucket.due != due:
         bucket = clock._new_bucket(due)
