@@ -554,3 +554,29 @@ def test_a_sleep_counts_from_when_it_is_awaited(clock: Clock) -> None:
     assert not task.done()
     clock.tick(0.5)
     assert task.finished
+
+
+def test_a_clock_sleep_resumed_by_someone_else_is_not_resumed_again_by_the_tick(
+    clock: Clock,
+) -> None:
+    async def main() -> None:
+        await clock.sleep(1)
+        await sleep_forever()
+
+    task = start(main())
+    task.step()  # not the clock
+    assert clock.pending_timers == 0
+    clock.tick(2)
+    assert task.state is TaskState.STARTED  # still in sleep_forever()
+    task.cancel()
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"), [(-1, ValueError), (float("nan"), ValueError), ("1", TypeError)]
+)
+def test_clock_sleep_refuses_bad_durations_when_awaited(
+    clock: Clock, bad: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="sleep"):
+        start(clock.sleep(bad))
+    assert clock.pending_timers == 0

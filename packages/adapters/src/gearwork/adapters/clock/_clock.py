@@ -267,24 +267,46 @@ class Clock(Timing):
 
     # --------------------------------------------------------------------------- sleeping
 
-    def sleep(self, seconds: float, /) -> Awaitable[None]:
-        """``await clock.sleep(seconds)``: resume at the first tick *seconds* from now.
+    @types.coroutine
+    def sleep(self, seconds: float, /) -> Generator[Registrar, Resumption, None]:
+        """``await clock.sleep(seconds)``: resume at the first tick *seconds* from the await.
 
         The same as :func:`gearwork.adapters.timing.sleep` on this clock, with
-        a faster path: the timer is the registrar. Cancelling the task takes
-        the timer back at once.
+        a faster path: the task goes straight into the bucket of its due time
+        (see the module docstring). Cancelling the task takes it out at once.
+        Being a generator, it checks *seconds* when it is awaited.
 
         :raises TypeError: *seconds* is not a number. :raises ValueError: it is negative or NaN.
         """
         try:
-            ok = seconds >= 0
+            due = self._time + seconds  # counted from the await, as the generic sleep does
         except TypeError:
             raise TypeError(
                 f"sleep() needs a number of seconds, got {type(seconds).__name__}"
             ) from None
-        if not ok:
+        if not seconds >= 0:
             raise ValueError(f"sleep() needs a number of seconds >= 0, got {seconds!r}")
-        return _sleep(self, seconds)
+        bucket = self._last
+        if bucket is None or bucket.due != due:
+            bucket = self._new_bucket(due)
+        index = len(bucket)  # the bucket's append (the registrar) puts the task there
+        try:
+            yield bucket.push
+        except GeneratorExit:
+            raise  # garbage-collected while asleep: leave everything as it is
+        except Cancelled:
+            if not bucket.fired:
+                bucket.forget(index)
+            raise
+        except BaseException as exc:
+            if (
+                not explain_foreign_throw(exc, "gearwork.adapters.clock.Clock.sleep()")
+                and not bucket.fired
+            ):
+                bucket.forget(index)
+            raise
+        if not bucket.fired:
+            bucket.forget(index)  # stepped by someone else: the tick must not step it again
 
     def next_frame(self) -> Awaitable[None]:
         """``await clock.next_frame()``: resume at the next tick that is not paused."""
@@ -575,32 +597,6 @@ class Clock(Timing):
         return (
             f"<Clock time={self._time!r} scale={self._scale!r}{state} timers={self.pending_timers}>"
         )
-
-
-@types.coroutine
-def _sleep(clock: Clock, seconds: float) -> Generator[Registrar, Resumption, None]:
-    due = clock._time + seconds  # counted from the await, as the generic sleep does
-    bucket = clock._last
-    if bucket is None or bucket.due != due:
-        bucket = clock._new_bucket(due)
-    index = len(bucket)  # the bucket's append (the registrar) puts the task there
-    try:
-        yield bucket.push
-    except GeneratorExit:
-        raise  # garbage-collected while asleep: leave everything as it is
-    except Cancelled:
-        if not bucket.fired:
-            bucket.forget(index)
-        raise
-    except BaseException as exc:
-        if (
-            not explain_foreign_throw(exc, "gearwork.adapters.clock.Clock.sleep()")
-            and not bucket.fired
-        ):
-            bucket.forget(index)
-        raise
-    if not bucket.fired:
-        bucket.forget(index)  # stepped by someone else: the tick must not step it again
 
 
 class _FrameWait:
