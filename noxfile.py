@@ -533,13 +533,39 @@ SHOW_INTERPRETER = (
 # ------------------------------------------------------------------- distribution checks
 
 
+def _typed_packages(names: set[str], base: str) -> list[str]:
+    """The folders under `base` (a folder of the wheel or sdist) that need a py.typed.
+
+    `base` itself when it is a regular package (it has an __init__.py); when it is a PEP 420
+    namespace like gearwork/adapters, every package directly under it (gearwork/adapters/trio).
+    """
+    if f"{base}/__init__.py" in names:
+        return [base]
+    return sorted(
+        n.rsplit("/", 1)[0]
+        for n in names
+        if n.startswith(f"{base}/")
+        and n.endswith("/__init__.py")
+        and n.count("/") == base.count("/") + 2
+    )
+
+
+def _missing_py_typed(names: set[str], base: str) -> list[str]:
+    folders = _typed_packages(names, base)
+    if not folders:
+        return [f"no package in {base}/"]
+    return [f"no {folder}/py.typed" for folder in folders if f"{folder}/py.typed" not in names]
+
+
 def _wheel_problems(wheel: Path, package: Package) -> list[str]:
-    """A wheel holds gearwork/<area>/ with py.typed, its metadata, and nothing else."""
+    """A wheel holds gearwork/<area>/ with py.typed, its metadata, and nothing else.
+
+    For a namespace area (gearwork/adapters), each subpackage has its py.typed, and no
+    gearwork/<area>/__init__.py may appear.
+    """
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
-    problems = []
-    if f"gearwork/{package.area}/py.typed" not in names:
-        problems.append(f"no gearwork/{package.area}/py.typed")
+    problems = _missing_py_typed(set(names), f"gearwork/{package.area}")
     if "gearwork/__init__.py" in names:
         problems.append("gearwork/__init__.py breaks the PEP 420 namespace")
     stray = [
@@ -561,8 +587,7 @@ def _sdist_problems(sdist: Path, package: Package) -> list[str]:
     problems = []
     if not any(n.startswith("tests/") and n.endswith(".py") for n in names):
         problems.append("no tests/*.py")
-    if f"src/gearwork/{package.area}/py.typed" not in names:
-        problems.append(f"no src/gearwork/{package.area}/py.typed")
+    problems += _missing_py_typed(names, f"src/gearwork/{package.area}")
     if "src/gearwork/__init__.py" in names:
         problems.append("src/gearwork/__init__.py breaks the PEP 420 namespace")
     return problems

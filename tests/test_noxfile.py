@@ -265,3 +265,24 @@ def probe(session, area):
     assert "no Python for this session: the reason" in ran.stderr
     results = {s["signatures"][0]: s["result"] for s in json.loads(report.read_text())["sessions"]}
     assert results == {"probe(core)": "aborted"}
+
+
+def test_a_regular_area_needs_its_own_py_typed(noxfile: ModuleType) -> None:
+    names = {"gearwork/core/__init__.py", "gearwork/core/_task.py"}
+    assert noxfile._missing_py_typed(names, "gearwork/core") == ["no gearwork/core/py.typed"]
+    assert noxfile._missing_py_typed(names | {"gearwork/core/py.typed"}, "gearwork/core") == []
+
+
+def test_a_namespace_area_needs_a_py_typed_in_each_subpackage(noxfile: ModuleType) -> None:
+    names = {
+        "gearwork/adapters/timing/__init__.py",
+        "gearwork/adapters/timing/py.typed",
+        "gearwork/adapters/trio/__init__.py",
+        "gearwork/adapters/trio/_guest.py",
+    }
+    assert noxfile._missing_py_typed(names, "gearwork/adapters") == [
+        "no gearwork/adapters/trio/py.typed"
+    ]
+    assert noxfile._missing_py_typed(set(), "gearwork/adapters") == [
+        "no package in gearwork/adapters/"
+    ]
