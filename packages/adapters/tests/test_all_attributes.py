@@ -50,6 +50,15 @@ PUBLIC = {
         "out_sine",
     },
     "gearwork.adapters.sched": {"SchedHost", "run"},
+    "gearwork.adapters.tkinter": {
+        "EventStream",
+        "TkHost",
+        "event",
+        "events",
+        "run",
+        "unbind",
+        "wait_destroyed",
+    },
 }
 
 

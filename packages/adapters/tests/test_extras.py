@@ -14,7 +14,7 @@ import gearwork.adapters
 
 # Subpackages that are not a framework's adapter, and so have no extra of their own.
 NOT_FRAMEWORKS = {"timing", "stats"}
-NEEDS_NOTHING = {"asyncio", "clock", "sched"}
+NEEDS_NOTHING = {"asyncio", "clock", "sched", "tkinter"}
 
 
 def _extras() -> dict[str, list[str]]:
@@ -48,7 +48,7 @@ def test_the_trio_extra_pulls_trio() -> None:
     assert any(req.replace(" ", "").startswith("trio>=0.27") for req in _extras()["trio"])
 
 
-@pytest.mark.parametrize("framework", ["trio"])
+@pytest.mark.parametrize("framework", ["tkinter", "trio"])
 def test_importing_an_adapter_whose_framework_is_missing_names_the_extra(framework: str) -> None:
     # In a fresh interpreter, with the framework's import blocked (None in sys.modules).
     code = textwrap.dedent(
