@@ -54,7 +54,9 @@ ON_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 # release upstream never turns CI red on its own. Bump them deliberately.
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
-TEST_DEPS = ("pytest", "hypothesis")
+# pillow: the end-to-end GUI tests save screenshots (ImageGrab of the Xvfb display) under
+# build/screenshots/, which the tests session keeps as its artefacts.
+TEST_DEPS = ("pytest", "hypothesis", "pillow")
 BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks exist
 # Peers installed without their dependencies: asyncgui-ext-queue pins asyncgui<1 but runs
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
