@@ -50,6 +50,7 @@ PUBLIC = {
         "out_sine",
     },
     "gearwork.adapters.sched": {"SchedHost", "run"},
+    "gearwork.adapters.pygame": {"DrawHandle", "EventStream", "Handler", "PygameHost", "run"},
     "gearwork.adapters.tkinter": {
         "EventStream",
         "TkHost",

@@ -44,11 +44,15 @@ def test_standard_library_frameworks_pull_nothing() -> None:
         assert extras[name] == [], name
 
 
+def test_the_pygame_extra_pulls_pygame_ce() -> None:
+    assert any(req.replace(" ", "").startswith("pygame-ce>=2.5") for req in _extras()["pygame"])
+
+
 def test_the_trio_extra_pulls_trio() -> None:
     assert any(req.replace(" ", "").startswith("trio>=0.27") for req in _extras()["trio"])
 
 
-@pytest.mark.parametrize("framework", ["tkinter", "trio"])
+@pytest.mark.parametrize("framework", ["pygame", "tkinter", "trio"])
 def test_importing_an_adapter_whose_framework_is_missing_names_the_extra(framework: str) -> None:
     # In a fresh interpreter, with the framework's import blocked (None in sys.modules).
     code = textwrap.dedent(
