@@ -372,6 +372,10 @@ _AREA_PARAMS = [nox.param(area, id=area) for area in PACKAGES] or [nox.param("",
 def tests(session: nox.Session, area: str) -> None:
     """One package's tests and doctests against its installed copy, on each Python.
 
+    The end-to-end GUI tests of gearwork-adapters (tkinter under an Xvfb that a fixture
+    starts, pygame with SDL's dummy drivers) leave their screenshots in
+    build/screenshots/<toolkit>-<test>.png, the artefacts of this session.
+
     Only the package and the siblings it declares are installed, so an import of an
     undeclared sibling fails here. Extra arguments go to the unit-test run, after the
     default `-m "not slow"` (so `-m slow` overrides it); doctests always run in full.

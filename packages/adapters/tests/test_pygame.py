@@ -205,7 +205,7 @@ def test_a_posted_callback_that_raises_is_reported(host: PygameHost) -> None:
 # -------------------------------------------------------------------------------- run
 
 
-def test_run_returns_main_s_result_and_cancels_root_tasks(xdisplay_free: None) -> None:
+def test_run_returns_main_s_result_and_cancels_root_tasks(dummy_drivers: None) -> None:
     ended: list[str] = []
 
     async def background() -> None:
@@ -224,7 +224,7 @@ def test_run_returns_main_s_result_and_cancels_root_tasks(xdisplay_free: None) -
     assert ended == ["background"]
 
 
-def test_closing_the_window_cancels_main_after_its_clean_up(xdisplay_free: None) -> None:
+def test_closing_the_window_cancels_main_after_its_clean_up(dummy_drivers: None) -> None:
     steps: list[str] = []
 
     async def main(host: PygameHost) -> None:
@@ -242,7 +242,7 @@ def test_closing_the_window_cancels_main_after_its_clean_up(xdisplay_free: None)
     assert steps == ["cleaned up"]
 
 
-def test_an_error_of_main_is_raised_from_run(xdisplay_free: None) -> None:
+def test_an_error_of_main_is_raised_from_run(dummy_drivers: None) -> None:
     async def main(host: PygameHost) -> None:
         await host.next_frame()
         raise KeyError("level")
@@ -271,7 +271,7 @@ async def _echo_once() -> bytes:
 
 @pytest.mark.parametrize("fps", [0, 60])
 def test_a_trio_tcp_echo_completes_in_a_guest_run_hosted_by_pygame(
-    xdisplay_free: None, fps: int
+    dummy_drivers: None, fps: int
 ) -> None:
     async def main(host: PygameHost) -> tuple[bytes, int]:
         return await run_trio_guest(host, _echo_once), host.pending_timers
@@ -280,6 +280,6 @@ def test_a_trio_tcp_echo_completes_in_a_guest_run_hosted_by_pygame(
 
 
 @pytest.fixture
-def xdisplay_free() -> None:
+def dummy_drivers() -> None:
     """run() initialises and quits pygame itself: nothing to set up but the dummy drivers."""
     assert os.environ["SDL_VIDEODRIVER"] in ("dummy", "offscreen")

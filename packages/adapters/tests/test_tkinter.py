@@ -111,6 +111,19 @@ def test_move_on_after_and_fail_after_time_out_on_tk_timers(host: TkHost) -> Non
     assert host.pending_timers == 0
 
 
+def test_wait_with_a_timeout_and_a_monitor_run_on_tk_timers(host: TkHost) -> None:
+    async def main() -> tuple[int, int, bool]:
+        async with host.monitor(0.002) as monitor:
+            done, pending = await host.wait([host.sleep(0.001), sleep_forever()], timeout=0.01)
+            await host.sleep(0.01)
+        return len(done), len(pending), monitor.result >= 1
+
+    task = start(main())
+    run_until_done(host, task)
+    assert task.result == (1, 1, True)
+    assert host.pending_timers == 0
+
+
 def test_call_later_needs_a_callable(host: TkHost) -> None:
     with pytest.raises(TypeError, match=r"call_later\(\) needs a callable, got int"):
         host.call_later(1, 42)  # type: ignore[arg-type]

@@ -120,7 +120,11 @@ def test_login_with_a_wrong_then_the_right_password_then_quit(xdisplay: str) -> 
             dialog = dialog_path(host)
             await person.type(f"{dialog}.user", "alice")
             await person.type(f"{dialog}.password", "wonderland")
-            screenshot(person.find(dialog), xdisplay, "login-dialog")
+            screenshot(
+                person.find(dialog),
+                xdisplay,
+                "test_login_with_a_wrong_then_the_right_password-dialog",
+            )
             assert person.find(f"{dialog}.password").get() == "wonderland"  # type: ignore[attr-defined]
             person.press(f"{dialog}.password", "Return")
             await person.wait_for(lambda: status["text"].startswith("Welcome"))
