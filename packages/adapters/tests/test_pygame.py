@@ -104,6 +104,15 @@ def test_a_consuming_waiter_of_higher_priority_hides_the_event_from_the_others(
     assert pygame.KEYDOWN not in host._handlers
 
 
+def test_a_handler_removed_during_a_dispatch_does_not_see_that_event(host: PygameHost) -> None:
+    seen: list[str] = []
+    second = host.add_handler(pygame.KEYUP, lambda e: seen.append("second"), priority=-1)
+    host.add_handler(pygame.KEYUP, lambda e: second.remove())
+    host.dispatch(pygame.event.Event(pygame.KEYUP, key=pygame.K_a, mod=0, scancode=0))
+    assert seen == []
+    assert not second.active
+
+
 def test_a_cancelled_waiter_removes_its_handler(host: PygameHost) -> None:
     task = start(host.event(pygame.MOUSEBUTTONDOWN))
     assert pygame.MOUSEBUTTONDOWN in host._handlers

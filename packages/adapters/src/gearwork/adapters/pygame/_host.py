@@ -53,7 +53,7 @@ class _Timer:
 class Handler:
     """A registered event handler of a :class:`PygameHost` (see :meth:`PygameHost.add_handler`)."""
 
-    __slots__ = ("_host", "callback", "event_type", "order", "priority")
+    __slots__ = ("_host", "active", "callback", "event_type", "order", "priority")
 
     __module__ = "gearwork.adapters.pygame"
 
@@ -70,9 +70,12 @@ class Handler:
         self.callback = callback
         self.priority = priority
         self.order = order
+        self.active = True
+        """False once removed: from then on it sees no event, even of a dispatch under way."""
 
     def remove(self) -> None:
         """Unregister the handler now (idempotent)."""
+        self.active = False
         handlers = self._host._handlers.get(self.event_type)
         if handlers is not None and self in handlers:
             handlers.remove(self)
@@ -374,10 +377,9 @@ class PygameHost(Timing):
         handlers = self._handlers.get(ev.type)
         if not handlers:
             return False
-        for handler in tuple(handlers):
-            if handler.event_type == ev.type and handler.callback(ev):
-                return True
-        return False
+        # any() stops at the first handler that consumes the event; a snapshot, because
+        # handlers come and go while it runs.
+        return any(handler.active and handler.callback(ev) for handler in tuple(handlers))
 
     def event(
         self,
