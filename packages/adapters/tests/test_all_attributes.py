@@ -50,6 +50,14 @@ PUBLIC = {
         "out_sine",
     },
     "gearwork.adapters.sched": {"SchedHost", "run"},
+    "gearwork.adapters.qt": {
+        "QtHost",
+        "SignalStream",
+        "open_dialog",
+        "report_exception",
+        "run",
+        "wait_signal",
+    },
 }
 
 
