@@ -60,6 +60,14 @@ PUBLIC = {
         "unbind",
         "wait_destroyed",
     },
+    "gearwork.adapters.qt": {
+        "QtHost",
+        "SignalStream",
+        "open_dialog",
+        "report_exception",
+        "run",
+        "wait_signal",
+    },
 }
 
 

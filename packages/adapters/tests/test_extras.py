@@ -52,13 +52,24 @@ def test_the_trio_extra_pulls_trio() -> None:
     assert any(req.replace(" ", "").startswith("trio>=0.27") for req in _extras()["trio"])
 
 
-@pytest.mark.parametrize("framework", ["pygame", "tkinter", "trio"])
-def test_importing_an_adapter_whose_framework_is_missing_names_the_extra(framework: str) -> None:
+def test_the_qt_extra_pulls_pyside6_without_the_release_that_crashes_310_and_311() -> None:
+    (req,) = _extras()["qt"]
+    assert req.replace(" ", "").lower().startswith("pyside6-essentials")
+    assert "!=6.12.0" in req.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("framework", "module"),
+    [("pygame", "pygame"), ("qt", "PySide6"), ("tkinter", "tkinter"), ("trio", "trio")],
+)
+def test_importing_an_adapter_whose_framework_is_missing_names_the_extra(
+    framework: str, module: str
+) -> None:
     # In a fresh interpreter, with the framework's import blocked (None in sys.modules).
     code = textwrap.dedent(
         f"""
         import sys
-        sys.modules[{framework!r}] = None
+        sys.modules[{module!r}] = None
         try:
             import gearwork.adapters.{framework}
         except ImportError as exc:
