@@ -57,7 +57,10 @@ MYPY = "mypy==2.4.1"
 # pillow: the end-to-end GUI tests save screenshots (ImageGrab of the Xvfb display) under
 # build/screenshots/, which the tests session keeps as its artefacts.
 TEST_DEPS = ("pytest", "hypothesis", "pillow")
-BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks exist
+# The peers of the benchmarks, pinned: a new release of one changes the figures. matplotlib
+# draws the report's chart (build/bench/ratios.png).
+BENCH_PEERS = ("asyncgui==1.0.0", "trio==0.35.0", "anyio==4.16.0")
+BENCH_TOOLS = ("matplotlib>=3.8",)
 # Peers installed without their dependencies: asyncgui-ext-queue pins asyncgui<1 but runs
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
@@ -473,17 +476,92 @@ def build(session: nox.Session) -> None:
 
 @_once
 def demo(session: nox.Session) -> None:
-    """Run every headless example (examples/*.py without a `# demo: skip` line on top)."""
+    """Run the headless examples; `nox -s demo -- tkinter qt` runs the examples named so.
+
+    Without arguments: every examples/*.py without a `# demo: skip` line on top (those need
+    a display or a person). Arguments that do not start with "-" select examples by name
+    (a part of the file name: `tkinter` runs examples/tkinter_login.py), skipped ones
+    included, which then need a display (DISPLAY or WAYLAND_DISPLAY). Arguments that start
+    with "-" go to every example run.
+    """
     examples = sorted((ROOT / "examples").glob("*.py"))
-    runnable = [e for e in examples if not _skips_demo(e)]
-    if not runnable:
-        session.error(
-            f"no runnable examples: found {len(examples)} examples/*.py, "
-            f"{len(examples) - len(runnable)} marked '# demo: skip'"
-        )
+    names = [arg for arg in session.posargs if not arg.startswith("-")]
+    forwarded = [arg for arg in session.posargs if arg.startswith("-")]
+    if names:
+        chosen, unknown = _select_examples(examples, names)
+        if unknown:
+            session.error(
+                f"no example matches {', '.join(map(repr, unknown))}; the examples are: "
+                + ", ".join(e.stem for e in examples)
+            )
+        needs_display = [e.name for e in chosen if _skips_demo(e)]
+        if needs_display and not _has_display():
+            session.error(
+                f"{', '.join(needs_display)} open a window: run this where a display exists "
+                "(DISPLAY or WAYLAND_DISPLAY set), e.g. under `xvfb-run`"
+            )
+    else:
+        chosen = [e for e in examples if not _skips_demo(e)]
+        if not chosen:
+            session.error(
+                f"no runnable examples: found {len(examples)} examples/*.py, "
+                f"{len(examples)} marked '# demo: skip'"
+            )
     _install_packages(session, list(PACKAGES.values()))
-    for example in runnable:
-        session.run("python", str(example.relative_to(ROOT)), *session.posargs)
+    for example in chosen:
+        session.run("python", str(example.relative_to(ROOT)), *forwarded)
+
+
+def _select_examples(examples: list[Path], names: list[str]) -> tuple[list[Path], list[str]]:
+    """The examples whose file name contains one of names, in order; and the names unmatched."""
+    chosen = [e for e in examples if any(name.lower() in e.stem.lower() for name in names)]
+    unknown = [n for n in names if not any(n.lower() in e.stem.lower() for e in examples)]
+    return chosen, unknown
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@_once
+def screenshots(session: nox.Session) -> None:
+    """The end-to-end GUI tests of gearwork-adapters alone; lists the screenshots they save.
+
+    They are the test modules of packages/adapters/tests that save into build/screenshots
+    (tkinter under an Xvfb the tests start, Qt offscreen, pygame and Kivy on SDL's headless
+    drivers). The tests session runs them too; this one is for looking at the pictures.
+    """
+    adapters = PACKAGES.get("adapters")
+    if adapters is None:
+        session.error("packages/adapters not found")
+    modules = _screenshot_tests(adapters.path / "tests")
+    if not modules:
+        session.error("no test module of packages/adapters/tests saves into build/screenshots")
+    _install_packages(session, _closure("adapters"), *TEST_DEPS)
+    folder = ROOT / "build" / "screenshots"
+    started = {p: p.stat().st_mtime for p in folder.glob("*.png")}
+    _pytest(
+        session,
+        *(str(m.relative_to(ROOT)) for m in modules),
+        *session.posargs,
+        what="the end-to-end GUI tests",
+    )
+    fresh = sorted(
+        p for p in folder.glob("*.png") if p not in started or p.stat().st_mtime > started[p]
+    )
+    if not fresh:
+        session.error(f"the GUI tests passed but saved no screenshot into {folder}")
+    for path in fresh:
+        session.log(f"{path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
+
+
+def _screenshot_tests(folder: Path) -> list[Path]:
+    """The test modules in folder that save screenshots (they name build/screenshots)."""
+    return sorted(
+        path
+        for path in folder.glob("test_*.py")
+        if '"screenshots"' in path.read_text(encoding="utf-8")
+    )
 
 
 @_once
@@ -503,11 +581,15 @@ def _skips_demo(example: Path) -> bool:
 
 @_once
 def bench(session: nox.Session) -> None:
-    """benchmarks/run.py against the peers, all packages installed; arguments are forwarded."""
+    """benchmarks/run.py against the peers, all packages installed; arguments are forwarded.
+
+    Writes the report into build/bench/ (results.md, ratios.png, results.json); a run of
+    every scenario also copies the table and the chart to docs/_bench/ for the docs.
+    """
     script = ROOT / "benchmarks" / "run.py"
     if not script.is_file():
         session.error("benchmarks/run.py not found")
-    _install_packages(session, list(PACKAGES.values()), *BENCH_PEERS)
+    _install_packages(session, list(PACKAGES.values()), *BENCH_PEERS, *BENCH_TOOLS)
     session.install("--no-deps", *BENCH_PEERS_NO_DEPS)
     session.run("python", str(script.relative_to(ROOT)), *session.posargs)
 

@@ -1,6 +1,7 @@
 """Run gearwork's benchmarks side by side with its peers: ``nox -s bench``.
 
-Usage: ``python benchmarks/run.py [-k SUBSTRING] [--processes N] [--rounds N] [--budget SECONDS]``
+Usage: ``python benchmarks/run.py [-k SUBSTRING] [--processes N] [--rounds N] [--budget SECONDS]
+[--out FOLDER] [--no-chart] [--no-docs]``
 
 Every ``bench_*.py`` module next to this file contributes cases (see
 ``harness.py``). Cases of one scenario run interleaved in one process, each
@@ -11,15 +12,24 @@ interleaving cannot see that. The table gives each library's median time per
 operation over the processes and gearwork's median ratio to each peer; the
 targets also give the lowest and highest ratio seen. Ratios, not absolute
 times, are the result: they hold across machines far better than nanoseconds.
+
+The run also writes its report (``report.py``): ``results.md`` (the tables),
+``ratios.png`` (the chart) and ``results.json`` (every process's figures) into
+``--out`` (``build/bench/``). A run of every scenario (no ``-k``) also copies
+the table and the chart to ``docs/_bench/``, which the documentation's
+benchmark page shows; ``--no-docs`` leaves them alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import importlib
 import json
+import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,9 +39,12 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DOCS_BENCH = ROOT / "docs" / "_bench"
 sys.path.insert(0, str(HERE))
 
 from harness import Case, MemoryCase, Result, Target, measure, measure_memory  # noqa: E402
+from report import Header, write_report  # noqa: E402
 
 GEARWORK = "gearwork"
 
@@ -53,6 +66,7 @@ def _versions() -> str:
         "gearwork-core",
         "gearwork-sync",
         "gearwork-nursery",
+        "gearwork-adapters",
         "asyncgui",
         "asyncgui-ext-queue",
         "trio",
@@ -104,6 +118,13 @@ def main() -> int:
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per process")
     parser.add_argument("--budget", type=float, default=0.02, help="seconds per timing")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "build" / "bench", help="folder of the report"
+    )
+    parser.add_argument("--no-chart", action="store_true", help="no ratios.png (no matplotlib)")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="do not copy a full run's report to docs/_bench"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.processes < 1 or args.rounds < 1 or args.budget <= 0:
@@ -113,12 +134,22 @@ def main() -> int:
         json.dump(_worker(args.pattern, args.rounds, args.budget), sys.stdout)
         return 0
 
-    print(f"Python {platform.python_version()} on {platform.machine()}; {_versions()}")
-    print(
-        f"{args.processes} processes x {args.rounds} interleaved rounds per scenario; "
-        "best round per process, median over the processes\n"
+    if not args.no_chart:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("the chart needs matplotlib: pip install matplotlib, or pass --no-chart")
+
+    method = (
+        f"{args.processes} fresh process{'es' if args.processes > 1 else ''} x "
+        f"{args.rounds} interleaved round{'s' if args.rounds > 1 else ''} per scenario; "
+        "best round per process, median over the processes"
     )
+    print(f"Python {platform.python_version()} on {platform.machine()}; {_versions()}")
+    print(method + "\n")
+    load_before = _load_average()
     runs = _run_workers(args)
+    load = f"{load_before} / {_load_average()}"
     # scenario -> the Result of each process, in the order the first process measured them
     per_scenario: dict[str, list[Result]] = defaultdict(list)
     for run in runs:
@@ -149,7 +180,56 @@ def main() -> int:
             f" target <= {target.max_ratio:.2f}x  {verdict}"
         )
     print(f"\n{misses} target(s) missed" if misses else "\nall targets met")
+
+    header = Header(
+        when=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        python=platform.python_version(),
+        machine=f"{platform.machine()} ({os.cpu_count()} CPUs)",
+        versions=_versions(),
+        method=method,
+        load=load,
+        commit=_commit(),
+    )
+    written = write_report(
+        args.out, header, runs, per_scenario, targets, with_chart=not args.no_chart
+    )
+    print("\nreport: " + ", ".join(str(p) for p in written))
+    if not args.pattern and not args.no_docs:
+        DOCS_BENCH.mkdir(parents=True, exist_ok=True)
+        for path in written:
+            if path.suffix in (".md", ".png"):
+                shutil.copy2(path, DOCS_BENCH / path.name)
+        print(f"copied the table and the chart to {DOCS_BENCH} (the docs' benchmark page)")
     return 0
+
+
+def _load_average() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):  # not on every platform
+        return "unknown"
+
+
+def _commit() -> str:
+    """The commit measured, with "+ changes" when the work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"commit {head}" + (" + uncommitted changes" if dirty else "")
 
 
 def _print(results: list[Result]) -> None:

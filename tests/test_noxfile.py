@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Every session but tests runs once (the first six are default sessions, with tests).
 ONCE_SESSIONS = (
     *("lint", "typecheck", "embedded", "build", "demo", "repo"),
-    *("bench", "stress", "interpreter"),
+    *("bench", "stress", "interpreter", "screenshots"),
 )
 AREAS = sorted(p.parent.name for p in ROOT.glob("packages/*/pyproject.toml"))
 
@@ -286,3 +286,33 @@ def test_a_namespace_area_needs_a_py_typed_in_each_subpackage(noxfile: ModuleTyp
     assert noxfile._missing_py_typed(set(), "gearwork/adapters") == [
         "no package in gearwork/adapters/"
     ]
+
+
+# ------------------------------------------------------------------ demo and screenshots
+
+
+def test_demo_names_select_examples_by_a_part_of_their_file_name(noxfile: ModuleType) -> None:
+    examples = [Path(f"examples/{n}.py") for n in ("game_loop", "qt_fetch", "tkinter_login")]
+    chosen, unknown = noxfile._select_examples(examples, ["TKINTER", "qt", "gtk"])
+    assert [e.stem for e in chosen] == ["qt_fetch", "tkinter_login"]
+    assert unknown == ["gtk"]
+
+
+def test_every_example_is_run_by_the_demo_or_marked_as_needing_a_display(
+    noxfile: ModuleType,
+) -> None:
+    examples = sorted((ROOT / "examples").glob("*.py"))
+    headless = [e.stem for e in examples if not noxfile._skips_demo(e)]
+    assert headless, "the demo would run nothing"
+    for example in examples:
+        chosen, unknown = noxfile._select_examples(examples, [example.stem])
+        assert example in chosen and not unknown
+
+
+def test_the_screenshots_session_runs_every_test_module_that_saves_a_screenshot(
+    noxfile: ModuleType,
+) -> None:
+    folder = ROOT / "packages" / "adapters" / "tests"
+    modules = {p.name for p in noxfile._screenshot_tests(folder)}
+    assert {"test_tkinter_login.py", "test_pygame_game.py", "test_qt_examples.py"} <= modules
+    assert "test_timing.py" not in modules
