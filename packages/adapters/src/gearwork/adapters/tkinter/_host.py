@@ -253,8 +253,9 @@ def run(
     instead of destroying the window at once: its clean-up runs (and may
     await, shielded), then the app ends and this raises
     :class:`~gearwork.core.Cancelled`. An exception that escapes the root
-    task is first reported through ``root.report_callback_exception`` (Tk's
-    own error reporting), then the app ends and this raises it.
+    task ends the app and is raised from here, once: it is not also given to
+    ``root.report_callback_exception``, which reports the errors of the
+    tasks of :meth:`TkHost.start_root` and of Tk's own callbacks.
 
     :raises RuntimeError: called while the main loop of *root* is running.
     """
@@ -270,12 +271,12 @@ def run(
         host.close()
         root.quit()
 
-    def report(ended: Task[T], exc: BaseException) -> None:
-        host._report(ended, exc)
+    def keep(ended: Task[T], exc: BaseException) -> None:
+        """The root task's error is raised once the main loop has returned: nothing here."""
 
     def begin() -> None:
         nonlocal task
-        task = start(async_fn(host, *args), exception_handler=report)
+        task = start(async_fn(host, *args), exception_handler=keep)
         task.add_done_callback(main_ended)
 
     def on_close() -> None:
