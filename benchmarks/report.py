@@ -11,6 +11,7 @@ output folder (``build/bench/`` by default):
 ``ratios.png``
     the same peer / gearwork ratios as bars, on a log scale, one row per
     scenario: a bar right of the line at 1 is a peer slower than gearwork.
+    The toolkits' thread wake-up latencies follow, when they were measured.
 ``results.json``
     every process's figures, for anyone who wants to redo the statistics.
 
@@ -88,7 +89,10 @@ def _columns(groups: Sequence[Sequence[Result]]) -> list[str]:
 
 
 def markdown(
-    header: Header, per_scenario: dict[str, list[Result]], targets: Sequence[Target]
+    header: Header,
+    per_scenario: dict[str, list[Result]],
+    targets: Sequence[Target],
+    wakeups: Sequence[str] = (),
 ) -> str:
     """The whole report as markdown (no chart: the page that shows it adds the picture)."""
     lines = [
@@ -151,11 +155,25 @@ def markdown(
             *rows,
             "",
         ]
+    if wakeups:
+        lines += [
+            "### Thread wake-up latency of the toolkit hosts",
+            "",
+            "A worker thread posts a callback through the host's `call_soon_threadsafe` while",
+            "the toolkit's loop is idle; the time until the callback runs (no polling: the",
+            "loop-less peers' toolkit bridges poll, typically every second).",
+            "",
+            *(f"- {line}" for line in wakeups),
+            "",
+        ]
     return "\n".join(lines)
 
 
-def chart(per_scenario: dict[str, list[Result]], path: Path) -> None:
-    """Peer / gearwork ratios as horizontal bars on a log scale, written as a PNG."""
+def chart(per_scenario: dict[str, list[Result]], path: Path) -> bool:
+    """Peer / gearwork ratios as horizontal bars on a log scale, written as a PNG.
+
+    Returns False, writing nothing, when no scenario measured has a peer to draw.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,7 +192,7 @@ def chart(per_scenario: dict[str, list[Result]], path: Path) -> None:
         if bars:
             rows.append((scenario, bars))
     if not rows:
-        return
+        return False
     n_bars = sum(len(bars) for _, bars in rows)
     fig, ax = plt.subplots(figsize=(10, 0.2 * n_bars + 0.2 * len(rows) + 1.4))
     ticks, labels = [], []
@@ -214,6 +232,7 @@ def chart(per_scenario: dict[str, list[Result]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return True
 
 
 def write_report(
@@ -222,16 +241,16 @@ def write_report(
     runs: list[list[dict[str, object]]],
     per_scenario: dict[str, list[Result]],
     targets: Sequence[Target],
+    wakeups: Sequence[str] = (),
     *,
     with_chart: bool = True,
 ) -> list[Path]:
     """Write results.md, results.json and (with_chart) ratios.png into out; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "results.md", out / "results.json"]
-    written[0].write_text(markdown(header, per_scenario, targets), encoding="utf-8")
-    raw = {"header": header.__dict__, "processes": runs}
+    written[0].write_text(markdown(header, per_scenario, targets, wakeups), encoding="utf-8")
+    raw = {"header": header.__dict__, "processes": runs, "wakeups": list(wakeups)}
     written[1].write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
-    if with_chart:
-        chart(per_scenario, out / "ratios.png")
+    if with_chart and chart(per_scenario, out / "ratios.png"):
         written.append(out / "ratios.png")
     return written

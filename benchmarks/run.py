@@ -13,6 +13,9 @@ operation over the processes and gearwork's median ratio to each peer; the
 targets also give the lowest and highest ratio seen. Ratios, not absolute
 times, are the result: they hold across machines far better than nanoseconds.
 
+A run of every scenario (or ``-k wakeup``, ``-k qt``...) also runs the toolkits'
+``*_wakeup.py`` scripts, each in its own process, and reports their latencies.
+
 The run also writes its report (``report.py``): ``results.md`` (the tables),
 ``ratios.png`` (the chart) and ``results.json`` (every process's figures) into
 ``--out`` (``build/bench/``). A run of every scenario (no ``-k``) also copies
@@ -156,8 +159,9 @@ def main() -> int:
         for item in run:
             result = Result(item["scenario"], item["unit"], item["values"])
             per_scenario[result.scenario].append(result)
-    if not per_scenario:
-        print(f"no scenario matches {args.pattern!r}")
+    wakeup_scripts = [p for p in HERE.glob("*_wakeup.py") if args.pattern in p.stem]
+    if not per_scenario and not wakeup_scripts:
+        print(f"no scenario and no *_wakeup.py script matches {args.pattern!r}")
         return 1
     for results in per_scenario.values():
         _print(results)
@@ -190,8 +194,9 @@ def main() -> int:
         load=load,
         commit=_commit(),
     )
+    wakeups = _run_wakeups(args.pattern)
     written = write_report(
-        args.out, header, runs, per_scenario, targets, with_chart=not args.no_chart
+        args.out, header, runs, per_scenario, targets, wakeups, with_chart=not args.no_chart
     )
     print("\nreport: " + ", ".join(str(p) for p in written))
     if not args.pattern and not args.no_docs:
@@ -200,7 +205,34 @@ def main() -> int:
             if path.suffix in (".md", ".png"):
                 shutil.copy2(path, DOCS_BENCH / path.name)
         print(f"copied the table and the chart to {DOCS_BENCH} (the docs' benchmark page)")
-    return 0
+    failed = [line for line in wakeups if " FAILED " in line]
+    return 1 if failed else 0
+
+
+def _run_wakeups(pattern: str) -> list[str]:
+    """Run each toolkit's ``*_wakeup.py`` (all with no -k; else those whose name matches).
+
+    They measure how fast a worker thread wakes each toolkit's loop through its host; they
+    need the toolkit (and tkinter a display, or Xvfb to start one). A script that fails is
+    reported as such, in the output and the report, and makes the run fail at the end.
+    """
+    lines = []
+    for script in sorted(HERE.glob("*_wakeup.py")):
+        if pattern not in script.stem:
+            continue
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0:
+            lines += done.stdout.strip().splitlines()
+        else:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            lines.append(f"{script.name} FAILED (exit status {done.returncode}): {last}")
+    if lines:
+        print("\nThread wake-up latency of the toolkit hosts:")
+        for line in lines:
+            print(f"  {line}")
+    return lines
 
 
 def _load_average() -> str:
