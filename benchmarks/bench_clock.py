@@ -10,7 +10,9 @@ Scenarios:
 ``clock: sleep + cancel``
     start a task that sleeps on the clock, then cancel it (its timer leaves
     the clock at once). The reference starts a task waiting on an Event and
-    cancels it.
+    cancels it. asyncio (here), trio and anyio (``bench_trio_anyio.py``) start
+    tasks that sleep for a second on their loop's timers and cancel them, in
+    batches of 1,000 per run of their loop, reported per task.
 ``clock: tick with nothing due``
     ``clock.tick(0.001)`` with 1,000 timers pending far in the future: the
     cost of a frame in which nothing happens. Reported, no target.
@@ -23,6 +25,7 @@ Scenarios:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from harness import Case, Target
@@ -34,6 +37,7 @@ from gearwork.adapters.sched import SchedHost
 
 SLEEPERS = 10_000
 ROUND_TRIPS = 100
+BATCH = 1000
 
 WAKE_ALL = "clock: one tick wakes 10,000 sleepers (per woken task)"
 SLEEP_CANCEL = "clock: sleep + cancel"
@@ -94,6 +98,21 @@ def event_wait_cancel() -> Callable[[], object]:
     return op
 
 
+def aio_sleep_cancel() -> Callable[[], object]:
+    loop = asyncio.new_event_loop()
+
+    async def batch() -> None:
+        create_task, sleep = loop.create_task, asyncio.sleep
+        tasks = [create_task(sleep(1.0)) for _ in range(BATCH)]
+        await sleep(0)  # every task starts and arms its timer
+        for task in tasks:
+            task.cancel()
+        await sleep(0)  # every task handles its cancellation
+        await sleep(0)
+
+    return lambda: loop.run_until_complete(batch())
+
+
 def clock_idle_tick() -> Callable[[], object]:
     clock = Clock()
     for i in range(1000):
@@ -119,6 +138,7 @@ CASES = [
     Case(WAKE_ALL, "gearwork Event", event_wake_all, per=SLEEPERS),
     Case(SLEEP_CANCEL, "gearwork", clock_sleep_cancel),
     Case(SLEEP_CANCEL, "gearwork Event", event_wait_cancel),
+    Case(SLEEP_CANCEL, "asyncio", aio_sleep_cancel, per=BATCH),
     Case(IDLE_TICK, "gearwork", clock_idle_tick),
     Case(THREAD, "gearwork", sched_thread_round_trip, per=ROUND_TRIPS),
 ]

@@ -1,4 +1,4 @@
-"""trio and anyio on the scenarios of bench_core, bench_nursery and bench_sync.
+"""trio and anyio on the scenarios of bench_core, bench_nursery, bench_sync and bench_clock.
 
 Each scenario is written once for both, on the API they share (a nursery or
 task group with ``start_soon`` and ``cancel_scope``, a one-shot ``Event``,
@@ -57,6 +57,7 @@ class Flavor:
     event: Callable[[], Any]
     checkpoint: Callable[[], Awaitable[None]]
     sleep_forever: Callable[[], Awaitable[None]]
+    sleep: Callable[[float], Awaitable[None]]
     cancel_scope: Callable[[], Any]
     channel: Callable[[int], tuple[Any, Any]]  # (send side, receive side)
 
@@ -72,6 +73,7 @@ TRIO = Flavor(
     event=trio.Event,
     checkpoint=trio.lowlevel.checkpoint,
     sleep_forever=trio.sleep_forever,
+    sleep=trio.sleep,
     cancel_scope=trio.CancelScope,
     channel=trio.open_memory_channel,
 )
@@ -82,6 +84,7 @@ ANYIO = Flavor(
     event=anyio.Event,
     checkpoint=anyio.lowlevel.checkpoint,
     sleep_forever=anyio.sleep_forever,
+    sleep=anyio.sleep,
     cancel_scope=anyio.CancelScope,
     channel=_anyio_channel,
 )
@@ -131,6 +134,18 @@ def start_cancel(f: Flavor) -> Callable[[], object]:
             for _ in range(BATCH):
                 start_soon(sleep_forever)
             await _settle(f)  # every task starts and suspends
+            group.cancel_scope.cancel()
+
+    return _runner(f, batch)
+
+
+def sleep_cancel(f: Flavor) -> Callable[[], object]:
+    async def batch() -> None:
+        async with f.open_group() as group:
+            start_soon, sleep = group.start_soon, f.sleep
+            for _ in range(BATCH):
+                start_soon(sleep, 1.0)
+            await _settle(f)  # every task starts and arms its timer
             group.cancel_scope.cancel()
 
     return _runner(f, batch)
@@ -353,6 +368,7 @@ _TIMED: list[tuple[str, Callable[[Flavor], Callable[[], object]], int]] = [
     ("core: start+finish", start_finish, BATCH),
     ("core: suspend/resume", suspend_resume, BATCH),
     ("core: start+cancel", start_cancel, BATCH),
+    ("clock: sleep + cancel", sleep_cancel, BATCH),
     ("nursery: wait_any of 2", wait_any_2, PARENTS),
     ("nursery: wait_all of 3", wait_all_3, PARENTS),
     ("nursery: 100 children", children, N_CHILDREN * CHILDREN_CYCLES),
