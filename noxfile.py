@@ -1,6 +1,6 @@
 """The one CI of the gearwork monorepo.
 
-`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, repo);
+`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, docs, repo);
 `nox -l` lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`,
 ...).
 
@@ -66,7 +66,7 @@ BENCH_PEERS = ("asyncgui==1.0.0",)  # trio and anyio join when their benchmarks 
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
 
-nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "repo"]
+nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "docs", "repo"]
 nox.options.download_python = "never"
 # Only interpreters that were found are given to nox (see the interpreters section), so one
 # that nox still cannot find is an error, locally too, never a silently skipped session.

@@ -230,6 +230,14 @@ def check(site: Path, screenshots: Path) -> list[str]:
         for orphan in sorted(built - set(pages) - unlinked):
             problems.append(f"{orphan.removeprefix(base)}: no link leads to this page")
 
+        # The landing page renders (title, navigation); a screenshot to look at. Taken before
+        # the searches, whose terms Sphinx would highlight on it.
+        landing = pages[urljoin(base, "index.html")]
+        if "gearwork" not in landing.title or not landing.has_sidebar:
+            problems.append(f"index.html: title {landing.title!r}, sidebar {landing.has_sidebar}")
+        shot = screenshots / "landing.png"
+        browser.screenshot(urljoin(base, "index.html"), shot)
+        print(f"check_site: landing page screenshot: {shot}")
         # Search: results appear once the search script ran.
         for name in SEARCHES:
             page = _Page()
@@ -238,13 +246,6 @@ def check(site: Path, screenshots: Path) -> list[str]:
             if page.search_results == 0:
                 problems.append(f"search.html?q={name}: no search results")
 
-        # The landing page: rendered with its title and navigation; a screenshot to look at.
-        landing = pages[urljoin(base, "index.html")]
-        if "gearwork" not in landing.title or not landing.has_sidebar:
-            problems.append(f"index.html: title {landing.title!r}, sidebar {landing.has_sidebar}")
-        shot = screenshots / "landing.png"
-        browser.screenshot(urljoin(base, "index.html"), shot)
-        print(f"check_site: landing page screenshot: {shot}")
         print(f"check_site: {browser.launches} Chromium runs in {time.monotonic() - started:.0f} s")
     finally:
         browser.close()
