@@ -1,6 +1,6 @@
 """The one CI of the gearwork monorepo.
 
-`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, repo);
+`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, docs, repo);
 `nox -l` lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`,
 ...).
 
@@ -57,6 +57,10 @@ MYPY = "mypy==2.4.1"
 # pillow: the end-to-end GUI tests save screenshots (ImageGrab of the Xvfb display) under
 # build/screenshots/, which the tests session keeps as its artefacts.
 TEST_DEPS = ("pytest", "hypothesis", "pillow")
+# The documentation site (nox -s docs): Sphinx with the furo theme and MyST Markdown pages.
+SPHINX = "sphinx==9.0.4"
+FURO = "furo==2025.12.19"
+MYST_PARSER = "myst-parser==5.2.0"
 # The peers of the benchmarks, pinned: a new release of one changes the figures. matplotlib
 # draws the report's chart (build/bench/ratios.png).
 BENCH_PEERS = ("asyncgui==1.0.0", "trio==0.35.0", "anyio==4.16.0")
@@ -65,7 +69,7 @@ BENCH_TOOLS = ("matplotlib>=3.8",)
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
 
-nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "repo"]
+nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "docs", "repo"]
 nox.options.download_python = "never"
 # Only interpreters that were found are given to nox (see the interpreters section), so one
 # that nox still cannot find is an error, locally too, never a silently skipped session.
@@ -604,6 +608,59 @@ def stress(session: nox.Session) -> None:
         if (p.path / "tests").is_dir()
     ]
     _pytest(session, "-m", "slow", *dirs, *session.posargs, what="slow tests")
+
+
+@_once
+def docs(session: nox.Session) -> None:
+    """The documentation site into build/docs, its doctests, and a check in headless Chromium.
+
+    Sphinx runs nitpicky with warnings as errors, over the installed packages' docstrings
+    (every public name must be in the reference). Every example written on a page is a
+    doctest, run by Sphinx's doctest builder; the others include tested files of examples/.
+    docs/check_site.py then serves the site on 127.0.0.1 and, in Debian's chromium, crawls
+    every page, checks every internal link and anchor, runs searches, and saves the
+    landing page as build/docs-screenshots/landing.png. Needs chromium on PATH (.ci/run
+    installs it on CI). Extra arguments go to both sphinx-build runs.
+    """
+    missing = [p for p in _DOCS_BENCH_FILES if not (ROOT / p).is_file()]
+    if missing:
+        session.error(
+            f"{', '.join(missing)} not found: the benchmark page shows the latest results of "
+            "`nox -s bench`, which writes them"
+        )
+    _install_packages(session, list(PACKAGES.values()), SPHINX, FURO, MYST_PARSER)
+    build = ROOT / "build"
+    for folder in ("docs", "docs-doctrees", "docs-doctest", "docs-screenshots"):
+        shutil.rmtree(build / folder, ignore_errors=True)  # a fresh build shows every warning
+    common = ("-W", "--keep-going", "-n", "-d", str(build / "docs-doctrees"), "docs")
+    session.run("sphinx-build", "-b", "html", *common, str(build / "docs"), *session.posargs)
+    session.run(
+        "sphinx-build", "-b", "doctest", *common, str(build / "docs-doctest"), *session.posargs
+    )
+    _check_doctests_ran(session, build / "docs-doctest" / "output.txt")
+    session.run(
+        "python",
+        "docs/check_site.py",
+        str(build / "docs"),
+        "--screenshots",
+        str(build / "docs-screenshots"),
+    )
+
+
+# Written by `nox -s bench` and committed with its results; docs/benchmarks.md shows them.
+_DOCS_BENCH_FILES = ("docs/_bench/results.md", "docs/_bench/ratios.png")
+
+
+def _check_doctests_ran(session: nox.Session, output: Path) -> None:
+    """Fail when Sphinx's doctest builder ran no test: a docs page that tests nothing."""
+    text = output.read_text(encoding="utf-8") if output.is_file() else ""
+    # The summary's first line reads "    12 tests" (or "1 test").
+    lines = [line.split() for line in text.splitlines()]
+    counts = [words[0] for words in lines if words[1:] in (["test"], ["tests"])]
+    total = sum(int(c) for c in counts if c.isdigit())
+    session.log(f"doctests on the documentation pages: {total} examples run")
+    if total == 0:
+        session.error(f"the doctest builder ran no example (see {output})")
 
 
 @_once

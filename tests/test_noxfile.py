@@ -23,9 +23,9 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every session but tests runs once (the first six are default sessions, with tests).
+# Every session but tests runs once (the first seven are default sessions, with tests).
 ONCE_SESSIONS = (
-    *("lint", "typecheck", "embedded", "build", "demo", "repo"),
+    *("lint", "typecheck", "embedded", "build", "demo", "docs", "repo"),
     *("bench", "stress", "interpreter", "screenshots"),
 )
 AREAS = sorted(p.parent.name for p in ROOT.glob("packages/*/pyproject.toml"))
