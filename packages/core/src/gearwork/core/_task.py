@@ -1502,6 +1502,18 @@ def start(
                 raise _escaping(e)
         return task
     rt.depth = depth
+    if type(error) is StopIteration and task._st == _RUNNING and task._sup is None:
+        # The coroutine returned at once: the common ending, inlined as in Task.step.
+        task._st = _FINISHED
+        task._result = error.value
+        task._exc = None
+        del error
+        if task._extras is not None:
+            try:
+                task._run_hooks(None)
+            except BaseException as e:
+                raise _escaping(e)
+        return task
     try:
         if task._st == _RUNNING and type(error) is not StopIteration:
             task._check_first_send(error, "start()")
