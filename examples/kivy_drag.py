@@ -16,6 +16,7 @@ saves the window before it closes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import sys
@@ -103,8 +104,9 @@ async def main(host: KivyHost, app: DragApp) -> None:
             dragging, _ = await wait_any(
                 drag(host, app, touch),
                 # Escape during a drag goes no further: Kivy would otherwise close the app.
-                wait_event(Window, "on_key_down", lambda key, *_: key == ESCAPE,
-                           stop_dispatching=True),
+                wait_event(
+                    Window, "on_key_down", lambda key, *_: key == ESCAPE, stop_dispatching=True
+                ),
             )
             if dragging.finished and dragging.result:
                 drops += 1
@@ -137,8 +139,9 @@ class Finger(MotionEvent):  # type: ignore[misc]
     """A touch made by a script, fed to Kivy the way its input providers feed theirs."""
 
     def __init__(self, x: float, y: float) -> None:
-        super().__init__("gearwork-script", next(_ids), self._args(x, y),
-                         is_touch=True, type_id="touch")
+        super().__init__(
+            "gearwork-script", next(_ids), self._args(x, y), is_touch=True, type_id="touch"
+        )
 
     @staticmethod
     def _args(x: float, y: float) -> dict[str, float]:
@@ -210,10 +213,8 @@ def main_entry() -> None:
             host.start_managed(selftest(host, app, options.screenshot))
         await main(host, app)
 
-    try:
+    with contextlib.suppress(Cancelled):  # the window was closed: the usual way to end
         run(root, app=app)
-    except Cancelled:
-        pass
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""gearwork.adapters.kivy with a real Kivy window (SDL offscreen): run(), touches, trio, the example.
+"""gearwork.adapters.kivy with a real Kivy window (SDL offscreen): run(), touches, trio, example.
 
 Kivy cannot run ``App().run()`` twice in one process (it hangs), so every test here runs
 in a process of its own: the test, called by the outer pytest, runs pytest again on its
@@ -45,8 +45,19 @@ def in_own_process(test: F) -> F:
         env.update(GEARWORK_KIVY_CHILD="1", SDL_VIDEODRIVER="offscreen")
         env["PYTHONPATH"] = os.pathsep.join(sys.path)
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-W", "error", "-p", "no:cacheprovider",
-             f"--rootdir={ROOT}", f"{__file__}::{test.__name__}"],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-x",
+                "-W",
+                "error",
+                "-p",
+                "no:cacheprovider",
+                f"--rootdir={ROOT}",
+                f"{__file__}::{test.__name__}",
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -149,7 +160,7 @@ def test_run_checks_its_app() -> None:
         pass
 
     with pytest.raises(TypeError, match=r"kivy\.app\.App"):
-        run(main, app=object())  # type: ignore[arg-type]
+        run(main, app=object())
 
 
 @in_own_process
@@ -238,8 +249,9 @@ def test_touch_moves_follow_a_grabbed_touch_outside_the_widget_until_it_is_lifte
         return seen, moves.up, grabbed, len(box.get_property_observers("on_touch_move"))
 
     seen, up, grabbed, observers = run(main)
-    assert seen[-1] == (300, 200)  # far outside the widget: the grab brought it
-    assert up and grabbed == 0
+    assert seen[-1] == (300.0, 200.0)  # far outside the widget: the grab brought it
+    assert up
+    assert grabbed == 0
     assert observers == 1  # only the test's own binding is left
 
 

@@ -266,7 +266,7 @@ class EventStream:
 
 
 class TouchMoves:
-    """The rest of one touch: ``async with TouchMoves(widget, touch) as moves: async for t in moves``.
+    """The rest of one touch: ``async with TouchMoves(widget, touch) as moves``, then ``async for``.
 
     Entering the block grabs *touch* for *widget* (``touch.grab(widget)``), so
     the widget gets the touch's moves and its release even outside its
@@ -326,7 +326,7 @@ class TouchMoves:
         self._uids: tuple[int, int] | None = None
         self._task: Task[Any] | None = None
         self._moved = False
-        self._up = touch.time_end != -1  # lifted already
+        self._up = bool(touch.time_end != -1)  # lifted already
 
     @property
     def up(self) -> bool:
