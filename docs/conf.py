@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import os
 import sys
+import tempfile
 from importlib import metadata
 from typing import Any
 
@@ -20,6 +22,12 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 logger = logging.getLogger("gearwork-docs")
+
+# autodoc imports gearwork.adapters.kivy, hence Kivy: keep its configuration and logs out of
+# the user's ~/.kivy and its log lines out of the build output.
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="gearwork-docs-kivy-"))
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
 
 project = "gearwork"
 author = "The gearwork developers"
@@ -206,6 +214,7 @@ DOCUMENTED_MODULES = (
     "gearwork.adapters.tkinter",
     "gearwork.adapters.pygame",
     "gearwork.adapters.qt",
+    "gearwork.adapters.kivy",
 )
 
 

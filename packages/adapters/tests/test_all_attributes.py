@@ -60,6 +60,14 @@ PUBLIC = {
         "unbind",
         "wait_destroyed",
     },
+    "gearwork.adapters.kivy": {
+        "EventStream",
+        "KivyHost",
+        "TouchMoves",
+        "report_exception",
+        "run",
+        "wait_event",
+    },
     "gearwork.adapters.qt": {
         "QtHost",
         "SignalStream",

@@ -58,9 +58,20 @@ def test_the_qt_extra_pulls_pyside6_without_the_release_that_crashes_310_and_311
     assert "!=6.12.0" in req.replace(" ", "")
 
 
+def test_the_kivy_extra_pulls_kivy_2_3_1_or_newer() -> None:
+    (req,) = _extras()["kivy"]
+    assert req.replace(" ", "").lower().startswith("kivy>=2.3.1")
+
+
 @pytest.mark.parametrize(
     ("framework", "module"),
-    [("pygame", "pygame"), ("qt", "PySide6"), ("tkinter", "tkinter"), ("trio", "trio")],
+    [
+        ("kivy", "kivy"),
+        ("pygame", "pygame"),
+        ("qt", "PySide6"),
+        ("tkinter", "tkinter"),
+        ("trio", "trio"),
+    ],
 )
 def test_importing_an_adapter_whose_framework_is_missing_names_the_extra(
     framework: str, module: str
