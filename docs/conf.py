@@ -60,7 +60,9 @@ nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(typing|typing_extensions|collections|collections\.abc|types|enum|abc)\..*"),
     (r"py:.*", r"(asyncio|trio|concurrent|threading|sched|contextvars|socket)(\..*)?"),
-    (r"py:.*", r"(PySide6|pygame|tkinter|_tkinter|outcome|sniffio)(\..*)?"),
+    (r"py:.*", r"(PySide6|pygame|tkinter|_tkinter|outcome|sniffio|kivy)(\..*)?"),
+    # Kivy's classes as its docstrings and signatures name them (Kivy has no inventory here).
+    (r"py:class", r"(Widget|MotionEvent|EventDispatcher|App)"),
     (r"py:class", r"(Any|Callable|Awaitable|Coroutine|Generator|Iterator|Iterable)"),
     (r"py:class", r"(AsyncIterator|AsyncIterable|AsyncGenerator|Mapping|Sequence)"),
     (r"py:class", r"(Hashable|Self|TypeAlias|ParamSpec|TypeVar|Never|NoReturn)"),
