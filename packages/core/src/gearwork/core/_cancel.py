@@ -82,9 +82,9 @@ class CancelScope:
         self._task = task
         self._depth = 0
         self._cancel_msg: str | None = None
-        self.cancel_called = False
+        self.cancel_called: bool = False
         """Whether :meth:`cancel` has been called."""
-        self.cancelled_caught = False
+        self.cancelled_caught: bool = False
         """Whether the scope caught the :class:`Cancelled` its cancellation raised."""
 
     @property

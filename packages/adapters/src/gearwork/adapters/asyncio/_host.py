@@ -84,7 +84,7 @@ class AsyncioHost(Timing):
                 ) from None
         elif not isinstance(loop, asyncio.AbstractEventLoop):
             raise TypeError(f"AsyncioHost() needs an asyncio event loop, got {type(loop).__name__}")
-        self.loop = loop
+        self.loop: asyncio.AbstractEventLoop = loop
         self._pending = 0
         super().__init__(self)
 

@@ -59,17 +59,17 @@ _heappop = heapq.heappop
 _COMPACT_AT = 64  # heap entries tolerated before empty buckets are swept out
 
 
-class _Bucket(list):  # type: ignore[type-arg]
+class _Bucket(list[Any]):
     """What falls due at one time: tasks and timers, woken by ``entry.step()`` in order."""
 
     __slots__ = ("dead", "due", "fired", "push")
 
     def __init__(self, due: float) -> None:
         super().__init__()
-        self.due = due
-        self.dead = 0  # None entries (cancelled) in the list
-        self.fired = False  # taken out of the heap by a tick
-        self.push = self.append  # the registrar of a sleep, bound once
+        self.due: float = due
+        self.dead: int = 0  # None entries (cancelled) in the list
+        self.fired: bool = False  # taken out of the heap by a tick
+        self.push: Callable[[Any], None] = self.append  # the registrar of a sleep, bound once
 
     def forget(self, index: int) -> None:
         """Blank the entry at *index* (it was cancelled) and trim trailing blanks."""
@@ -92,7 +92,8 @@ class _Timer:
         self._callback: Callable[[], object] | None = callback
         bucket.append(self)
 
-    def step(self) -> None:  # called by the tick
+    def step(self) -> None:
+        """Fire the timer (the tick calls this): run its callback once, unless cancelled."""
         callback = self._callback
         if callback is not None:
             self._callback = None

@@ -58,11 +58,11 @@ class FixedTimestep:
             raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}")
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
-        self.step = step
+        self.step: float = step
         """The fixed step, in seconds."""
-        self.max_steps = max_steps
+        self.max_steps: int = max_steps
         """The most steps :meth:`advance` returns at once."""
-        self.dropped = 0
+        self.dropped: int = 0
         """How many steps were dropped because more than *max_steps* were due."""
         self._acc = 0.0
         self._task: Task[Any] = dummy_task

@@ -42,10 +42,10 @@ if "kivy" not in _sys.modules:
 
 try:
     import kivy.clock as _kivy_clock
-except ImportError as e:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gearwork.adapters.kivy needs Kivy: pip install gearwork-adapters[kivy]"
-    ) from e
+    ) from _missing
 
 from ._app import run as run
 from ._events import EventStream as EventStream

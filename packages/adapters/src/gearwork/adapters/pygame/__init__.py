@@ -28,10 +28,10 @@ from __future__ import annotations
 
 try:
     import pygame as _pygame
-except ImportError as e:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gearwork.adapters.pygame needs pygame-ce: pip install gearwork-adapters[pygame]"
-    ) from e
+    ) from _missing
 
 from ._host import DrawHandle as DrawHandle
 from ._host import EventStream as EventStream

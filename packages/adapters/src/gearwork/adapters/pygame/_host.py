@@ -66,11 +66,11 @@ class Handler:
         order: int,
     ) -> None:
         self._host = host
-        self.event_type = event_type
-        self.callback = callback
-        self.priority = priority
-        self.order = order
-        self.active = True
+        self.event_type: int = event_type
+        self.callback: Callable[[pygame.event.Event], object] = callback
+        self.priority: int = priority
+        self.order: int = order
+        self.active: bool = True
         """False once removed: from then on it sees no event, even of a dispatch under way."""
 
     def remove(self) -> None:
@@ -94,8 +94,8 @@ class DrawHandle:
         self, host: PygameHost, callback: Callable[[pygame.Surface], object], key: tuple[int, int]
     ) -> None:
         self._host = host
-        self.callback = callback
-        self.key = key
+        self.callback: Callable[[pygame.Surface], object] = callback
+        self.key: tuple[int, int] = key
 
     def remove(self) -> None:
         """Stop calling the callback (idempotent)."""
@@ -292,7 +292,7 @@ class PygameHost(Timing):
         self._roots: set[Task[Any]] = set()
         self._clock = pygame.time.Clock()
         self._last_frame = time.monotonic()
-        self.n_frames = 0
+        self.n_frames: int = 0
         """How many frames have run."""
         self.on_error: Callable[[BaseException], object] = _print_exception
         """Called with what escapes a root task or a posted callback; replace it to show

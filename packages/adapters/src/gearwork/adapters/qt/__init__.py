@@ -13,10 +13,10 @@ from __future__ import annotations
 
 try:
     import PySide6.QtWidgets as _qtwidgets
-except ImportError as e:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gearwork.adapters.qt needs PySide6: pip install gearwork-adapters[qt]"
-    ) from e
+    ) from _missing
 
 from ._app import run as run
 from ._host import QtHost as QtHost

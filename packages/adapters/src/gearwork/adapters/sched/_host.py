@@ -94,7 +94,7 @@ class SchedHost(Timing):
         self._wakeup = threading.Event()
         self._pending = 0
         self._running = False
-        self.scheduler = sched.scheduler(timefunc, self._delay)
+        self.scheduler: sched.scheduler = sched.scheduler(timefunc, self._delay)
         """The :class:`sched.scheduler` that runs everything."""
         super().__init__(self)
 

@@ -18,7 +18,9 @@ class TimerHandle(Protocol):
     has returned, the callback never runs.
     """
 
-    def cancel(self) -> None: ...
+    def cancel(self) -> None:
+        """Take the timer back: its callback will not run. Idempotent."""
+        ...
 
 
 @runtime_checkable
@@ -40,11 +42,17 @@ class Host(Protocol):
         soon, waking the host if it is blocked (never by polling).
     """
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """The host's monotonic clock, in seconds."""
+        ...
 
-    def call_later(self, delay: float, callback: Callable[[], object], /) -> TimerHandle: ...
+    def call_later(self, delay: float, callback: Callable[[], object], /) -> TimerHandle:
+        """Run ``callback()`` on the host's thread after *delay* seconds; return its handle."""
+        ...
 
-    def call_soon_threadsafe(self, callback: Callable[[], object], /) -> None: ...
+    def call_soon_threadsafe(self, callback: Callable[[], object], /) -> None:
+        """From any thread: run ``callback()`` on the host's thread soon, waking it."""
+        ...
 
 
 # Set outside the class bodies: inside, mypy would take it for a member of the protocol.

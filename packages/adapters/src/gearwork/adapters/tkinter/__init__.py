@@ -29,12 +29,12 @@ from __future__ import annotations
 
 try:
     import tkinter as _tkinter
-except ImportError as e:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gearwork.adapters.tkinter needs tkinter (the Tk bindings of the standard library, "
         "a separate system package on some distributions, e.g. python3-tk): "
         "pip install gearwork-adapters[tkinter]"
-    ) from e
+    ) from _missing
 
 from ._events import EventStream as EventStream
 from ._events import event as event

@@ -99,7 +99,7 @@ class TkHost(Timing):
             root = tkinter.Tk()
         elif not isinstance(root, tkinter.Tk):
             raise TypeError(f"TkHost() needs a tkinter.Tk or None, got {type(root).__name__}")
-        self.root = root
+        self.root: tkinter.Tk = root
         """The ``tkinter.Tk`` that runs everything."""
         self._pending = 0
         self._lock = threading.Lock()

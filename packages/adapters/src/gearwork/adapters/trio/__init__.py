@@ -13,10 +13,10 @@ from __future__ import annotations
 
 try:
     import trio as _trio
-except ImportError as e:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "gearwork.adapters.trio needs trio: pip install gearwork-adapters[trio]"
-    ) from e
+    ) from _missing
 
 from gearwork.adapters.stats import TaskStats as TaskStats
 

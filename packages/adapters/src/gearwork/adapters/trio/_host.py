@@ -20,8 +20,8 @@ class _Timer:
 
     def __init__(self, host: TrioHost, deadline: float, callback: Callable[[], object]) -> None:
         self.host: TrioHost | None = host
-        self.deadline = deadline
-        self.callback = callback
+        self.deadline: float = deadline
+        self.callback: Callable[[], object] = callback
 
     def cancel(self) -> None:
         """Drop the timer: its callback never runs. Calling it again does nothing."""
