@@ -22,9 +22,13 @@ it fails. Nothing is ever downloaded except packages from the package index.
 from __future__ import annotations
 
 import ast
+import email.message
+import email.parser
 import functools
 import graphlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,7 +44,8 @@ from typing import Any
 import nox
 import nox.command
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 nox.needs_version = ">=2025.5.1"  # the first release with the download_python option
 
@@ -88,8 +93,11 @@ class Package:
     path: Path
     siblings: tuple[str, ...]  # areas of the gearwork distributions it requires directly
     sibling_requirements: tuple[Requirement, ...]
+    requirements: tuple[Requirement, ...]  # its other [project].dependencies (third-party)
+    extra_requirements: tuple[Requirement, ...]  # what its extras add, all of them
     extras: tuple[str, ...]
     has_tool_tables: tuple[str, ...]  # [tool.*] tables other than hatch's
+    version_file: Path | None  # [tool.hatch.version].path: the __about__.py with __version__
 
     @property
     def module(self) -> str:
@@ -100,6 +108,15 @@ class Package:
         """What pip is given: the folder, with every extra (adapters test real toolkits)."""
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
         return f"{self.path}{extras}"
+
+    @property
+    def version(self) -> str:
+        """The `__version__` of its version file, which hatch reads when it builds."""
+        if self.version_file is None:
+            raise RuntimeError(
+                f"{self.path.relative_to(ROOT)}/pyproject.toml has no [tool.hatch.version] path"
+            )
+        return _version_in(self.version_file.read_text(encoding="utf-8"))
 
 
 def _discover_packages() -> dict[str, Package]:
@@ -121,13 +138,16 @@ def _discover_packages() -> dict[str, Package]:
         project = data["project"]
         siblings: list[str] = []
         sibling_requirements: list[Requirement] = []
+        requirements: list[Requirement] = []
         for line in project.get("dependencies", []):
             req = Requirement(line)
             name = canonicalize_name(req.name)
             if name in area_of:
                 siblings.append(area_of[name])
                 sibling_requirements.append(req)
-            elif name.startswith("gearwork-"):
+            elif not name.startswith("gearwork-"):
+                requirements.append(req)
+            else:
                 # Would otherwise be looked up on the package index: a typo, or a
                 # distribution that does not exist in this repository.
                 raise RuntimeError(
@@ -135,14 +155,21 @@ def _discover_packages() -> dict[str, Package]:
                     "which is not a distribution under packages/"
                 )
         tool = data.get("tool", {})
+        optional = project.get("optional-dependencies", {})
+        version_path = tool.get("hatch", {}).get("version", {}).get("path")
         packages[area] = Package(
             area=area,
             dist=canonicalize_name(project["name"]),
             path=pyproject.parent,
             siblings=tuple(siblings),
             sibling_requirements=tuple(sibling_requirements),
-            extras=tuple(sorted(project.get("optional-dependencies", {}))),
+            requirements=tuple(requirements),
+            extra_requirements=tuple(
+                Requirement(line) for extra in sorted(optional) for line in optional[extra]
+            ),
+            extras=tuple(sorted(optional)),
             has_tool_tables=tuple(sorted(set(tool) - {"hatch"})),
+            version_file=pyproject.parent / version_path if version_path else None,
         )
 
     # Dependency order, ties broken by name so that the session list is stable.
@@ -169,6 +196,18 @@ def _closure(area: str) -> list[Package]:
             needed.add(current)
             stack.extend(PACKAGES[current].siblings)
     return [p for a, p in PACKAGES.items() if a in needed]
+
+
+# `__version__ = "2.0.0"` in an __about__.py, as hatch's regex version source reads it.
+_VERSION_LINE = re.compile(r"""^(__version__\s*=\s*)(["'])([^"'\n]*)\2""", re.MULTILINE)
+
+
+def _version_in(text: str) -> str:
+    """The version of an __about__.py's text; ValueError unless it sets __version__ once."""
+    found = _VERSION_LINE.findall(text)
+    if len(found) != 1:
+        raise ValueError(f'expected one `__version__ = "X.Y.Z"` line, found {len(found)}')
+    return str(found[0][2])
 
 
 def _install_packages(session: nox.Session, packages: list[Package], *others: str) -> None:
@@ -459,13 +498,35 @@ print("gearwork-core works alone:", gearwork.core.__name__, "from", gearwork.cor
 
 @_once
 def build(session: nox.Session) -> None:
-    """Wheel and sdist of every package into dist/<area>/, checked by twine --strict."""
+    """Wheel and sdist of every package into dist/<area>/, checked as users will install them.
+
+    Per package: `twine check --strict`, the wheel's files (the sources with py.typed, no
+    tests) and the sdist's (with the tests). dist/ is emptied first, so it only ever holds
+    this run's files (what RELEASING.md uploads).
+
+    Then, with a folder that holds this run's wheels and nothing else:
+
+    - each wheel, installed alone by `pip install --no-index --find-links <folder>` into a
+      fresh venv made without pip (pip runs from this session, with `--python`, so the venv
+      holds nothing but what that command installs), brings exactly the gearwork siblings it
+      declares, transitively, at the versions just built, and nothing else;
+    - each extra, resolved against the package index by `pip install --dry-run
+      --ignore-installed --report` (the wheels given as files, so the siblings are this
+      run's whatever the index holds), adds what EXTRA_PULLS says: nothing for a framework
+      of the standard library, else the framework's distribution and only what it needs.
+      A real resolution rather than a read of the wheel's Requires-Dist: it also proves
+      that every framework release the extra allows is installable on this Python. pip
+      downloads a framework's wheel where the index serves no separate metadata (PEP 658);
+      all eight extras of gearwork-adapters resolve in about 15 s here.
+    """
     if not PACKAGES:
         session.error("no packages/*/pyproject.toml found")
     session.install("build", "twine")
+    # Areas that were renamed or removed leave no stale files behind either.
+    shutil.rmtree(ROOT / "dist", ignore_errors=True)
+    wheels: dict[str, Path] = {}
     for package in PACKAGES.values():
         out = ROOT / "dist" / package.area
-        shutil.rmtree(out, ignore_errors=True)
         # Builds the sdist, then the wheel from the sdist: a file missing from the sdist
         # breaks the wheel here rather than for a user.
         session.run("python", "-m", "build", "--outdir", str(out), str(package.path))
@@ -476,6 +537,198 @@ def build(session: nox.Session) -> None:
         problems += [f"{sdist.name}: {p}" for p in _sdist_problems(sdist, package)]
         if problems:
             session.error("; ".join(problems))
+        wheels[package.area] = wheel
+
+    folder = Path(session.create_tmp()) / "wheels"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for wheel in wheels.values():
+        shutil.copy2(wheel, folder)
+    built = {p.dist: str(parse_wheel_filename(wheels[p.area].name)[1]) for p in PACKAGES.values()}
+    problems = []
+    for package in PACKAGES.values():
+        wheel = wheels[package.area]
+        session.log(f"check: {wheel.name} installed alone from {folder} brings its siblings only")
+        expected = {p.dist: built[p.dist] for p in _closure(package.area)}
+        installed = _install_alone(session, wheel, folder)
+        session.log("installed: " + ", ".join(f"{n} {v}" for n, v in sorted(installed.items())))
+        problems += [
+            f"{wheel.name}, installed alone with --no-index: {p}"
+            for p in _install_set_problems(installed, expected)
+        ]
+    for package in PACKAGES.values():
+        problems += _extras_problems(session, package, wheels)
+    if problems:
+        session.error("; ".join(problems))
+
+
+# What each extra adds to the siblings, by area and extra: the framework's distribution
+# (with what it needs in turn), or nothing for the frameworks of the standard library.
+# `nox -s build` resolves every extra of the built wheels against this table, so a new
+# extra needs its entry here.
+EXTRA_PULLS: dict[str, dict[str, tuple[str, ...]]] = {
+    "adapters": {
+        "asyncio": (),
+        "clock": (),
+        "sched": (),
+        "tkinter": (),
+        "trio": ("trio",),
+        "pygame": ("pygame-ce",),
+        "qt": ("pyside6-essentials",),
+        "kivy": ("kivy",),
+    },
+}
+
+# Run with the interpreter of a venv: every distribution it holds, name -> version.
+_LIST_DISTRIBUTIONS = """
+import json
+from importlib import metadata
+print(json.dumps({d.metadata["Name"]: d.version for d in metadata.distributions()}))
+"""
+
+
+def _install_alone(session: nox.Session, wheel: Path, folder: Path) -> dict[str, str]:
+    """Install wheel into a new venv without pip, from folder only; what the venv then holds."""
+    venv = Path(session.create_tmp()) / "alone" / wheel.stem
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", "--without-pip", str(venv), log=False)
+    python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    try:
+        # --isolated: no PIP_FIND_LINKS or user configuration adds another folder of wheels.
+        session.run(
+            *("python", "-m", "pip", "--python", str(python), "--isolated", "install", "--quiet"),
+            *("--no-index", "--find-links", str(folder), str(wheel)),
+        )
+    except nox.command.CommandFailed:
+        session.error(
+            f"{wheel.name} does not install from {folder} alone (--no-index): it requires a"
+            " distribution that is not built here, or a sibling at a version that is not the"
+            " one built here (pip says which, above)"
+        )
+    # -I: the venv's site-packages only, not the current folder.
+    output = session.run(
+        str(python), "-I", "-c", _LIST_DISTRIBUTIONS, external=True, silent=True, log=False
+    )
+    assert isinstance(output, str)
+    listed: dict[str, str] = json.loads(output)
+    return listed
+
+
+def _install_set_problems(installed: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """How the distributions a venv holds (name -> version) differ from the expected ones."""
+    have = {canonicalize_name(name): version for name, version in installed.items()}
+    want = {canonicalize_name(name): version for name, version in expected.items()}
+    problems = []
+    stray = sorted(set(have) - set(want))
+    if stray:
+        listed = ", ".join(f"{name} {have[name]}" for name in stray)
+        problems.append(f"it pulled in {listed}, which it does not require")
+    missing = sorted(set(want) - set(have))
+    if missing:
+        problems.append(
+            f"it left out {', '.join(missing)}, which it requires (directly or through a sibling)"
+        )
+    for name in sorted(set(have) & set(want)):
+        if Version(have[name]) != Version(want[name]):
+            problems.append(f"it installed {name} {have[name]}, not the {want[name]} just built")
+    return problems
+
+
+def _extras_problems(session: nox.Session, package: Package, wheels: dict[str, Path]) -> list[str]:
+    """Resolve each extra of package's wheel (pip --dry-run --report); what is wrong with each."""
+    wheel = wheels[package.area]
+    pulls = EXTRA_PULLS.get(package.area, {})
+    declared = set(_wheel_metadata(wheel).get_all("Provides-Extra") or [])
+    problems = []
+    if declared - set(pulls):
+        problems.append(
+            f"{wheel.name}: the extras {', '.join(sorted(declared - set(pulls)))} are not in"
+            f" EXTRA_PULLS[{package.area!r}] of noxfile.py: add each with the distributions it"
+            " must pull in"
+        )
+    if set(pulls) - declared:
+        problems.append(
+            f"{wheel.name}: has no extra {', '.join(sorted(set(pulls) - declared))}, which"
+            f" EXTRA_PULLS[{package.area!r}] of noxfile.py lists"
+        )
+    closure = _closure(package.area)
+    siblings = [str(wheels[p.area]) for p in closure if p.area != package.area]
+    reports = Path(session.create_tmp()) / "extras"
+    reports.mkdir(exist_ok=True)
+    for extra in sorted(declared & set(pulls)):
+        report = reports / f"{package.area}-{extra}.json"
+        session.log(f"check: {package.dist}[{extra}] adds {', '.join(pulls[extra]) or 'nothing'}")
+        try:
+            session.run(
+                *("python", "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed"),
+                *("--report", str(report), f"{wheel}[{extra}]", *siblings),
+            )
+        except nox.command.CommandFailed:
+            problems.append(f"{wheel.name}[{extra}]: pip cannot resolve it (its error is above)")
+            continue
+        resolved = json.loads(report.read_text(encoding="utf-8"))
+        others = sorted(
+            f"{item['metadata']['name']} {item['metadata']['version']}"
+            for item in resolved["install"]
+            if canonicalize_name(item["metadata"]["name"]) not in {p.dist for p in closure}
+        )
+        session.log(f"resolved: the siblings and {', '.join(others) or 'nothing else'}")
+        problems += [
+            f"{wheel.name}[{extra}]: {p}"
+            for p in _extra_problems(resolved, package.dist, extra, pulls[extra])
+        ]
+    return problems
+
+
+def _wheel_metadata(wheel: Path) -> email.message.Message:
+    """The METADATA file of a wheel (Requires-Dist, Provides-Extra, ...)."""
+    with zipfile.ZipFile(wheel) as zf:
+        (name,) = (
+            n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        )
+        return email.parser.Parser().parsestr(zf.read(name).decode("utf-8"))
+
+
+def _extra_problems(
+    report: dict[str, Any], dist: str, extra: str, pulls: tuple[str, ...]
+) -> list[str]:
+    """What is wrong with the resolution of dist[extra], a `pip install --report`.
+
+    The extra must bring every distribution of `pulls`, and besides what dist needs without
+    the extra, only what those need: the Requires-Dist of the resolved distributions, with
+    their markers evaluated in the report's environment, are followed from each.
+    """
+    resolved = {
+        canonicalize_name(item["metadata"]["name"]): item["metadata"] for item in report["install"]
+    }
+    environment = report.get("environment", {})
+
+    def needed(start: list[tuple[str, frozenset[str]]]) -> set[str]:
+        seen: set[tuple[str, frozenset[str]]] = set()
+        names: set[str] = set()
+        while start:
+            name, extras = start.pop()
+            if (name, extras) in seen or name not in resolved:
+                continue
+            seen.add((name, extras))
+            names.add(name)
+            for line in resolved[name].get("requires_dist", []):
+                req = Requirement(line)
+                if req.marker is None or any(
+                    req.marker.evaluate({**environment, "extra": e}) for e in {"", *extras}
+                ):
+                    start.append((canonicalize_name(req.name), frozenset(req.extras)))
+        return names
+
+    dist = canonicalize_name(dist)
+    problems = [f"it does not pull in {name}" for name in pulls if name not in resolved]
+    added = set(resolved) - needed([(dist, frozenset())])
+    stray = sorted(added - needed([(name, frozenset()) for name in pulls]))
+    if stray:
+        listed = ", ".join(f"{name} {resolved[name]['version']}" for name in stray)
+        wanted = f"{', '.join(pulls)} and what that needs" if pulls else "nothing"
+        problems.append(f"it adds {listed}, but the {extra} extra should add {wanted}")
+    return problems
 
 
 @_once

@@ -316,3 +316,77 @@ def test_the_screenshots_session_runs_every_test_module_that_saves_a_screenshot(
     modules = {p.name for p in noxfile._screenshot_tests(folder)}
     assert {"test_tkinter_login.py", "test_pygame_game.py", "test_qt_examples.py"} <= modules
     assert "test_timing.py" not in modules
+
+
+# ----------------------------------------------------------------------- build checks
+
+
+def test_a_wheel_installed_alone_brings_exactly_its_siblings_at_the_built_versions(
+    noxfile: ModuleType,
+) -> None:
+    built = {"gearwork-core": "2.0.0", "gearwork-sync": "2.0.0"}
+    assert (
+        noxfile._install_set_problems({"gearwork_Sync": "2.0", "gearwork-core": "2.0.0"}, built)
+        == []
+    )
+    assert noxfile._install_set_problems(
+        {"gearwork-sync": "2.0.0", "gearwork-core": "1.9.0", "attrs": "26.1.0"}, built
+    ) == [
+        "it pulled in attrs 26.1.0, which it does not require",
+        "it installed gearwork-core 1.9.0, not the 2.0.0 just built",
+    ]
+    assert noxfile._install_set_problems({"gearwork-sync": "2.0.0"}, built) == [
+        "it left out gearwork-core, which it requires (directly or through a sibling)"
+    ]
+
+
+def _report(*items: tuple[str, str, list[str]]) -> dict[str, object]:
+    """A `pip install --report` of (name, version, requires_dist) items, for Python 3.11."""
+    return {
+        "environment": {"python_version": "3.11", "python_full_version": "3.11.7"},
+        "install": [
+            {"metadata": {"name": name, "version": version, "requires_dist": requires}}
+            for name, version, requires in items
+        ],
+    }
+
+
+ADAPTERS = (
+    "gearwork-adapters",
+    "0.1.0",
+    ["gearwork-core>=2.0,<3", 'trio>=0.27; extra == "trio"', 'pytest; extra == "trio"'],
+)
+CORE = ("gearwork-core", "2.0.0", ['exceptiongroup>=1.2; python_version < "3.11"'])
+
+
+def test_an_extra_of_the_standard_library_adds_nothing_to_the_siblings(
+    noxfile: ModuleType,
+) -> None:
+    assert noxfile._extra_problems(_report(ADAPTERS, CORE), "gearwork_adapters", "sched", ()) == []
+    problems = noxfile._extra_problems(
+        _report(ADAPTERS, CORE, ("attrs", "26.1.0", [])), "gearwork-adapters", "tkinter", ()
+    )
+    assert problems == ["it adds attrs 26.1.0, but the tkinter extra should add nothing"]
+
+
+def test_an_extra_of_a_framework_adds_it_and_only_what_it_needs(noxfile: ModuleType) -> None:
+    trio = ("trio", "0.35.0", ["attrs>=23.2", 'exceptiongroup; python_version < "3.11"'])
+    report = _report(ADAPTERS, CORE, trio, ("attrs", "26.1.0", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "trio", ("trio",)) == []
+    # pytest comes with the extra, but trio does not need it.
+    report = _report(ADAPTERS, CORE, trio, ("attrs", "26.1.0", []), ("pytest", "9.2.0", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "trio", ("trio",)) == [
+        "it adds pytest 9.2.0, but the trio extra should add trio and what that needs"
+    ]
+    assert noxfile._extra_problems(
+        _report(ADAPTERS, CORE), "gearwork-adapters", "trio", ("trio",)
+    ) == ["it does not pull in trio"]
+
+
+def test_what_a_framework_needs_follows_the_extras_it_is_required_with(
+    noxfile: ModuleType,
+) -> None:
+    kivy = ("kivy", "2.3.1", ["requests[socks]"])
+    requests = ("requests", "2.34.2", ['pysocks; extra == "socks"'])
+    report = _report(ADAPTERS, CORE, kivy, requests, ("PySocks", "1.7.1", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "kivy", ("kivy",)) == []
