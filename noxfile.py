@@ -35,7 +35,7 @@ import sys
 import tarfile
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -363,6 +363,17 @@ if not TEST_PYTHONS:
         " (on CI, where CI=true, all of them are required)"
     )
 
+# The minimums session runs on the oldest Python of the matrix only; like the tests, it is
+# required on CI (nox fails when it is missing) and fails locally, saying so, without it.
+OLDEST_PYTHON = PYTHONS[0]
+_minimums_problem = None
+if OLDEST_PYTHON not in TEST_PYTHONS:
+    _minimums_problem = (
+        f"no Python {OLDEST_PYTHON} to run the minimums on (the oldest of the test matrix):"
+        f" python{OLDEST_PYTHON} is not on PATH; put it there (on CI, where CI=true, it is"
+        " required)"
+    )
+
 # The decorator of the sessions that run once.
 _once = _session_on(ONCE_PYTHON, _once_problem)
 
@@ -441,6 +452,236 @@ def tests(session: nox.Session, area: str) -> None:
         installed.strip(),
         what=f"doctests in the installed {package.module}",
     )
+
+
+@_session_on(OLDEST_PYTHON, _minimums_problem)
+@nox.parametrize("area", _AREA_PARAMS)
+def minimums(session: nox.Session, area: str) -> None:
+    """One package's tests on the oldest Python, with its requirements at their lower bounds.
+
+    Proves that the lowest versions the requirements claim (`gearwork-core>=2.0` means
+    2.0.0 is enough) do work. The package itself is the current tree, installed from its
+    folder with every extra, as in the tests session. Each sibling it needs, directly or
+    through another sibling, comes at the highest lower bound that any package of that set
+    claims for it, as a wheel built from the release tag gearwork-<area>-vX.Y.Z when the
+    checkout has it (`git archive`; fetch the tags first in a shallow clone), otherwise from
+    a copy of the current tree with its __version__ set to the bound; the log says which.
+    Third-party requirements (the package's, its extras', the siblings') are pinned to their
+    lower bounds (`trio>=0.27` -> trio==0.27.0), markers kept; what those need in turn is
+    whatever pip picks. A requirement with no lower bound fails the session, named.
+
+    Then the package's tests (`-m "not slow"`, extra arguments after it) and doctests run
+    against the installed copies, as in the tests session.
+    """
+    if area not in PACKAGES:
+        session.error("no packages/*/pyproject.toml found")
+    package = PACKAGES[area]
+    closure = _closure(area)
+    siblings = [p for p in closure if p.area != area]
+    third_party = [
+        *package.requirements,
+        *package.extra_requirements,
+        *(r for p in siblings for r in p.requirements),
+    ]
+    try:
+        sibling_versions = _lowest_versions(r for p in closure for r in p.sibling_requirements)
+        third_party_versions = _lowest_versions(third_party)
+        pins = _lowest_pins(third_party)
+    except ValueError as exc:
+        session.error(str(exc))
+    for sibling in siblings:
+        if sibling_versions[sibling.dist] > Version(sibling.version):
+            session.error(
+                f"the packages of {package.dist} require {sibling.dist}>="
+                f"{sibling_versions[sibling.dist]}, but packages/{sibling.area} is at"
+                f" {sibling.version}: bump it first (`hatch version` in packages/{sibling.area})"
+            )
+    out = Path(session.create_tmp()) / "minimums-wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    wheels = [_sibling_wheel(session, s, sibling_versions[s.dist], out) for s in siblings]
+    session.install(package.install_spec, *map(str, wheels), *pins, *TEST_DEPS)
+    _check(
+        session,
+        f"non-editable install from its folder: {package.dist}",
+        _CHECK_INSTALLS,
+        package.dist,
+    )
+    output = session.run("python", "-I", "-c", _LIST_DISTRIBUTIONS, silent=True, log=False)
+    assert isinstance(output, str)
+    installed: dict[str, str] = {canonicalize_name(n): v for n, v in json.loads(output).items()}
+    wanted = {s.dist: sibling_versions[s.dist] for s in siblings} | third_party_versions
+    # A third-party name may be absent: its marker leaves it out on this Python.
+    wrong = [f"{name} (absent)" for name in sibling_versions if name not in installed]
+    wrong += [
+        f"{name} {installed[name]} (not {version})"
+        for name, version in wanted.items()
+        if name in installed and Version(installed[name]) != version
+    ]
+    if wrong:
+        session.error(f"not installed at the lower bounds: {', '.join(wrong)}")
+    session.log(
+        "at the lower bounds: "
+        + ", ".join(f"{name} {installed[name]}" for name in sorted(wanted) if name in installed)
+    )
+    located = _check(
+        session, f"{package.module} is imported from the venv", _LOCATE_INSTALLED, package.module
+    )
+    tests_dir = str((package.path / "tests").relative_to(ROOT))
+    _pytest(session, "-m", "not slow", tests_dir, *session.posargs, what=f"tests in {tests_dir}")
+    _pytest(
+        session,
+        "--doctest-modules",
+        located.strip(),
+        what=f"doctests in the installed {package.module}",
+    )
+
+
+def _sibling_wheel(session: nox.Session, package: Package, version: Version, out: Path) -> Path:
+    """A wheel of package at version, built into out from its release tag, else from a copy of
+    the current tree with __version__ set to version; the log says which."""
+    tag = _release_tag(package.dist, version)
+    work = Path(session.create_tmp()) / "minimums-sources" / package.area
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    where = package.path.relative_to(ROOT)
+    if _has_tag(session, tag):
+        archive = work / "tag.tar"
+        session.run(
+            *("git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive)),
+            *(tag, "--", where.as_posix()),
+            external=True,
+        )
+        with tarfile.open(archive) as tf:
+            tf.extractall(work, filter="data")
+        folder = work / where
+        source = f"the tag {tag}"
+    else:
+        if package.version_file is None:
+            session.error(f"{where}/pyproject.toml has no [tool.hatch.version] path to rewrite")
+        folder = work / package.area
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "dist", ".*")
+        shutil.copytree(package.path, folder, ignore=ignore)
+        version_file = folder / package.version_file.relative_to(package.path)
+        text = version_file.read_text(encoding="utf-8")
+        version_file.write_text(_with_version(text, str(version)), encoding="utf-8")
+        if Version(package.version) == version:
+            source = f"the current tree ({where} is at {version}; no tag {tag})"
+        else:
+            source = (
+                f"the current tree ({where} is at {package.version}; no tag {tag}), its"
+                f" __version__ set to {version}"
+            )
+    session.run("python", "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(folder))
+    (wheel,) = (w for w in out.glob("*.whl") if parse_wheel_filename(w.name)[0] == package.dist)
+    if parse_wheel_filename(wheel.name)[1] != version:
+        session.error(f"{source} builds {wheel.name}, not version {version} of {package.dist}")
+    session.log(f"{package.dist} {version}: from {source}")
+    return wheel
+
+
+def _release_tag(dist: str, version: Version | str) -> str:
+    """The git tag of a release, one per distribution: gearwork-core-v2.0.0."""
+    return f"{canonicalize_name(dist)}-v{version}"
+
+
+def _has_tag(session: nox.Session, tag: str) -> bool:
+    try:
+        listed = session.run(
+            "git", "-C", str(ROOT), "tag", "--list", tag, external=True, silent=True, log=False
+        )
+    except nox.command.CommandFailed:
+        session.error(
+            f"`git tag --list {tag}` failed: the minimums session looks for release tags, so it"
+            " runs in a git checkout of the repository, with git on PATH"
+        )
+    return str(listed).strip() == tag
+
+
+def _lower_bound(requirement: Requirement) -> Version:
+    """The lowest version requirement claims to work with, in three parts: `>=2.0` -> 2.0.0.
+
+    It is the highest version that a `>=`, `~=` or `==` specifier names (`==2.*` names
+    2.0.0). Raises ValueError, naming the requirement and the fix, when there is none (no
+    specifier, or only `<`, `<=`, `!=`, `>`, `===`), or when the other specifiers exclude it
+    (`>=2.0,!=2.0.0`).
+    """
+    bounds = [
+        _three_parts(Version(spec.version.removesuffix(".*")))
+        for spec in requirement.specifier
+        if spec.operator in (">=", "~=", "==")
+    ]
+    if not bounds:
+        raise ValueError(
+            f"{requirement}: no lower bound, so no lowest version to test; write the oldest"
+            f" release it works with as a >= bound ({requirement.name}>=X.Y)"
+        )
+    bound = max(bounds)
+    if not requirement.specifier.contains(bound, prereleases=True):
+        raise ValueError(
+            f"{requirement}: excludes its own lower bound {bound}; raise the >= bound to the"
+            " oldest release it allows"
+        )
+    return bound
+
+
+def _three_parts(version: Version) -> Version:
+    """version with its release padded to at least three parts: 2.0 -> 2.0.0 (equal in PEP 440)."""
+    release = (*version.release, 0, 0)[: max(3, len(version.release))]
+    text = ".".join(map(str, release))
+    if version.epoch:
+        text = f"{version.epoch}!{text}"
+    if version.pre is not None:
+        text += f"{version.pre[0]}{version.pre[1]}"
+    if version.post is not None:
+        text += f".post{version.post}"
+    if version.dev is not None:
+        text += f".dev{version.dev}"
+    return Version(text)
+
+
+def _lowest_versions(requirements: Iterable[Requirement]) -> dict[str, Version]:
+    """Canonical name -> the lowest version that every requirement on that name accepts.
+
+    The highest of their lower bounds (see _lower_bound); ValueError when one of them
+    excludes it.
+    """
+    by_name: dict[str, list[Requirement]] = {}
+    for req in requirements:
+        by_name.setdefault(canonicalize_name(req.name), []).append(req)
+    lowest = {}
+    for name, reqs in by_name.items():
+        bound = max(_lower_bound(req) for req in reqs)
+        for req in reqs:
+            if not req.specifier.contains(bound, prereleases=True):
+                raise ValueError(
+                    f"{name}: {bound}, the lowest version another requirement needs, is"
+                    f" excluded by {req}; make the ranges overlap"
+                )
+        lowest[name] = bound
+    return lowest
+
+
+def _lowest_pins(requirements: Iterable[Requirement]) -> list[str]:
+    """pip requirements pinning each name to its lowest version: `trio==0.27.0`, markers kept."""
+    reqs = list(requirements)
+    lowest = _lowest_versions(reqs)
+    pins = {
+        f"{name}=={lowest[name]}" + (f"; {req.marker}" if req.marker else "")
+        for req in reqs
+        for name in [canonicalize_name(req.name)]
+    }
+    return sorted(pins)
+
+
+def _with_version(text: str, version: str) -> str:
+    """The text of an __about__.py with its __version__ set to version.
+
+    ValueError unless the text sets __version__ exactly once, as hatch reads it.
+    """
+    _version_in(text)
+    Version(version)  # InvalidVersion, a ValueError, for "2.0 final"
+    return _VERSION_LINE.sub(lambda m: f"{m[1]}{m[2]}{version}{m[2]}", text)
 
 
 @_once
@@ -698,7 +939,7 @@ def _extra_problems(
     the extra, only what those need: the Requires-Dist of the resolved distributions, with
     their markers evaluated in the report's environment, are followed from each.
     """
-    resolved = {
+    resolved: dict[str, Any] = {
         canonicalize_name(item["metadata"]["name"]): item["metadata"] for item in report["install"]
     }
     environment = report.get("environment", {})
