@@ -1,6 +1,7 @@
 """The one CI of the gearwork monorepo.
 
-`nox` runs the default sessions (lint, typecheck, tests, embedded, build, demo, docs, repo);
+`nox` runs the default sessions (lint, typecheck, tests, minimums, embedded, build, demo,
+docs, repo);
 `nox -l` lists every session, and each one also runs alone (`nox -s tests`, `nox -s bench`,
 ...).
 
@@ -16,7 +17,9 @@ the newest of python3.13, python3.12, python3.11 found on PATH; with none of the
 and say so (`nox -s interpreter` shows the choice). The tests session runs on each of
 3.10-3.13: on CI (CI=true) all four are required and a missing one fails the run; locally
 the versions that are not on PATH are left out (with a note on stderr), and with none left
-it fails. Nothing is ever downloaded except packages from the package index.
+it fails. The minimums session runs on 3.10, the oldest of them, only: required on CI like
+the tests, and failing locally, saying so, without it. Nothing is ever downloaded except
+packages from the package index.
 """
 
 from __future__ import annotations
@@ -74,7 +77,10 @@ BENCH_TOOLS = ("matplotlib>=3.8",)
 # on asyncgui 1.0 (it only uses ExclusiveEvent), so every peer fits in one process.
 BENCH_PEERS_NO_DEPS = ("asyncgui-ext-queue==0.3.2",)
 
-nox.options.sessions = ["lint", "typecheck", "tests", "embedded", "build", "demo", "docs", "repo"]
+# minimums took 1 min 36 s for the four packages here, with pip's cache disabled.
+nox.options.sessions = [
+    *("lint", "typecheck", "tests", "minimums", "embedded", "build", "demo", "docs", "repo"),
+]
 nox.options.download_python = "never"
 # Only interpreters that were found are given to nox (see the interpreters section), so one
 # that nox still cannot find is an error, locally too, never a silently skipped session.

@@ -25,7 +25,8 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every session but tests runs once (the first seven are default sessions, with tests).
+# Every session but tests and minimums runs once (the first seven are default sessions, with
+# those two).
 ONCE_SESSIONS = (
     *("lint", "typecheck", "embedded", "build", "demo", "docs", "repo"),
     *("bench", "stress", "interpreter", "screenshots"),
@@ -513,3 +514,9 @@ def test_the_lower_bounds_the_packages_claim_are_all_readable(noxfile: ModuleTyp
         closure = noxfile._closure(package.area)
         noxfile._lowest_versions(r for p in closure for r in p.sibling_requirements)
         noxfile._lowest_pins([*package.requirements, *package.extra_requirements])
+
+
+def test_the_default_sessions_include_the_minimums(noxfile: ModuleType) -> None:
+    # CI runs the defaults (.ci/run runs `nox`): the lower bounds are checked on every run.
+    assert "minimums" in noxfile.nox.options.sessions
+    assert noxfile.OLDEST_PYTHON == noxfile.PYTHONS[0] == "3.10"
