@@ -1070,7 +1070,7 @@ def _screenshot_tests(folder: Path) -> list[Path]:
 
 @_once
 def repo(session: nox.Session) -> None:
-    """The repository's own tests (tests/): the interpreters nox picks, READMEs vs pyprojects."""
+    """The repository's own tests (tests/): the noxfile, READMEs vs pyprojects, changelogs."""
     # The tests run this noxfile in subprocesses, with the nox that is running it now.
     session.install("pytest", "packaging", f"nox=={metadata.version('nox')}")
     _pytest(session, "tests", *session.posargs, what="repository tests in tests/")
