@@ -2,7 +2,9 @@
 
 The unit tests call the noxfile's choosers with made-up inputs (a Python 3.14 running nox
 cannot be had here); the others run nox in a subprocess with a PATH that holds a single
-interpreter, found on PATH or in pyenv (skipped when it is absent).
+interpreter, found on PATH or in pyenv (skipped when it is absent). The noxfile's pure
+helpers (the checks of built wheels and of their extras, the lower bounds and version
+rewrites of the minimums session, ...) are tested here too.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every session but tests runs once (the first seven are default sessions, with tests).
+# Every session but tests and minimums runs once (the first seven are default sessions, with
+# those two).
 ONCE_SESSIONS = (
     *("lint", "typecheck", "embedded", "build", "demo", "docs", "repo"),
     *("bench", "stress", "interpreter", "screenshots"),
@@ -198,7 +201,7 @@ def one_python(
 
 def _listed(one_python: OnePython, *, ci: bool = False) -> dict[str, str | None]:
     """Session name -> `python=`, from `nox --list --json` with only one_python on PATH."""
-    args = ("--list", "--json", "-s", *ONCE_SESSIONS, "tests")
+    args = ("--list", "--json", "-s", *ONCE_SESSIONS, "tests", "minimums")
     result = _run_nox(one_python.nox_python, *args, path=one_python.path, ci=ci)
     assert result.returncode == 0, result.stdout + result.stderr
     return {s["session"]: s["python"] for s in json.loads(result.stdout)}
@@ -210,6 +213,8 @@ def test_with_one_python_on_path_the_once_sessions_run_on_it(
     # None: the interpreter running nox, used as is (nothing that could be "not found").
     expected = dict.fromkeys(ONCE_SESSIONS)
     expected |= {f"tests-{one_python.version}({area})": one_python.version for area in AREAS}
+    # Python 3.10 is not on PATH: the minimums sessions are stand-ins that fail (python=False).
+    expected |= {f"minimums({area})": False for area in AREAS}
     assert _listed(one_python) == expected
 
     report = tmp_path / "report.json"
@@ -233,7 +238,24 @@ def test_with_one_python_on_path_on_ci_every_python_of_the_matrix_stays_required
     expected = dict.fromkeys(ONCE_SESSIONS)
     for version in ("3.10", "3.11", "3.12", "3.13"):
         expected |= {f"tests-{version}({area})": version for area in AREAS}
+    expected |= {f"minimums({area})": "3.10" for area in AREAS}
     assert _listed(one_python, ci=True) == expected
+
+
+def test_with_no_python_3_10_on_path_the_minimums_fail_and_say_why(
+    one_python: OnePython, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    ran = _run_nox(
+        one_python.nox_python,
+        *("-s", "minimums", "--envdir", str(tmp_path / "envs"), "--report", str(report)),
+        path=one_python.path,
+    )
+    assert ran.returncode != 0
+    assert "no Python 3.10 to run the minimums on" in ran.stderr
+    assert "put it there" in ran.stderr
+    results = {s["signatures"][0]: s["result"] for s in json.loads(report.read_text())["sessions"]}
+    assert results == {f"minimums({area})": "aborted" for area in AREAS}
 
 
 def test_a_session_with_no_interpreter_fails_and_says_why(tmp_path: Path) -> None:
@@ -332,3 +354,185 @@ def test_the_screenshots_session_runs_every_test_module_that_saves_a_screenshot(
     modules = {p.name for p in noxfile._screenshot_tests(folder)}
     assert {"test_tkinter_login.py", "test_pygame_game.py", "test_qt_examples.py"} <= modules
     assert "test_timing.py" not in modules
+
+
+# ----------------------------------------------------------------------- build checks
+
+
+def test_a_wheel_installed_alone_brings_exactly_its_siblings_at_the_built_versions(
+    noxfile: ModuleType,
+) -> None:
+    built = {"gearwork-core": "2.0.0", "gearwork-sync": "2.0.0"}
+    assert (
+        noxfile._install_set_problems({"gearwork_Sync": "2.0", "gearwork-core": "2.0.0"}, built)
+        == []
+    )
+    assert noxfile._install_set_problems(
+        {"gearwork-sync": "2.0.0", "gearwork-core": "1.9.0", "attrs": "26.1.0"}, built
+    ) == [
+        "it pulled in attrs 26.1.0, which it does not require",
+        "it installed gearwork-core 1.9.0, not the 2.0.0 just built",
+    ]
+    assert noxfile._install_set_problems({"gearwork-sync": "2.0.0"}, built) == [
+        "it left out gearwork-core, which it requires (directly or through a sibling)"
+    ]
+
+
+def _report(*items: tuple[str, str, list[str]]) -> dict[str, object]:
+    """A `pip install --report` of (name, version, requires_dist) items, for Python 3.11."""
+    return {
+        "environment": {"python_version": "3.11", "python_full_version": "3.11.7"},
+        "install": [
+            {"metadata": {"name": name, "version": version, "requires_dist": requires}}
+            for name, version, requires in items
+        ],
+    }
+
+
+ADAPTERS = (
+    "gearwork-adapters",
+    "0.1.0",
+    ["gearwork-core>=2.0,<3", 'trio>=0.27; extra == "trio"', 'pytest; extra == "trio"'],
+)
+CORE = ("gearwork-core", "2.0.0", ['exceptiongroup>=1.2; python_version < "3.11"'])
+
+
+def test_an_extra_of_the_standard_library_adds_nothing_to_the_siblings(
+    noxfile: ModuleType,
+) -> None:
+    assert noxfile._extra_problems(_report(ADAPTERS, CORE), "gearwork_adapters", "sched", ()) == []
+    problems = noxfile._extra_problems(
+        _report(ADAPTERS, CORE, ("attrs", "26.1.0", [])), "gearwork-adapters", "tkinter", ()
+    )
+    assert problems == ["it adds attrs 26.1.0, but the tkinter extra should add nothing"]
+
+
+def test_an_extra_of_a_framework_adds_it_and_only_what_it_needs(noxfile: ModuleType) -> None:
+    trio = ("trio", "0.35.0", ["attrs>=23.2", 'exceptiongroup; python_version < "3.11"'])
+    report = _report(ADAPTERS, CORE, trio, ("attrs", "26.1.0", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "trio", ("trio",)) == []
+    # pytest comes with the extra, but trio does not need it.
+    report = _report(ADAPTERS, CORE, trio, ("attrs", "26.1.0", []), ("pytest", "9.2.0", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "trio", ("trio",)) == [
+        "it adds pytest 9.2.0, but the trio extra should add trio and what that needs"
+    ]
+    assert noxfile._extra_problems(
+        _report(ADAPTERS, CORE), "gearwork-adapters", "trio", ("trio",)
+    ) == ["it does not pull in trio"]
+
+
+def test_what_a_framework_needs_follows_the_extras_it_is_required_with(
+    noxfile: ModuleType,
+) -> None:
+    kivy = ("kivy", "2.3.1", ["requests[socks]"])
+    requests = ("requests", "2.34.2", ['pysocks; extra == "socks"'])
+    report = _report(ADAPTERS, CORE, kivy, requests, ("PySocks", "1.7.1", []))
+    assert noxfile._extra_problems(report, "gearwork-adapters", "kivy", ("kivy",)) == []
+
+
+# --------------------------------------------------------------------------- minimums
+
+
+@pytest.mark.parametrize(
+    ("requirement", "lowest"),
+    [
+        ("gearwork-core>=2.0,<3", "2.0.0"),
+        ("trio>=0.27", "0.27.0"),
+        ("PySide6-Essentials>=6.8.3,!=6.12.0", "6.8.3"),
+        ("Kivy>=2.3.1", "2.3.1"),
+        ('exceptiongroup>=1.2; python_version < "3.11"', "1.2.0"),
+        ("attrs~=23.2", "23.2.0"),
+        ("attrs==24.1.0.post1", "24.1.0.post1"),
+        ("attrs==24.*", "24.0.0"),
+        ("sniffio>=1.2,>=1.3.1", "1.3.1"),
+        ("outcome>=1.0rc1", "1.0.0rc1"),
+    ],
+)
+def test_the_lower_bound_of_a_requirement_is_its_lowest_version_in_three_parts(
+    noxfile: ModuleType, requirement: str, lowest: str
+) -> None:
+    bound = noxfile._lower_bound(noxfile.Requirement(requirement))
+    assert str(bound) == lowest
+
+
+@pytest.mark.parametrize(
+    "requirement", ["trio", "trio<1", "trio>0.27", "trio!=0.27.0", "trio===0.27"]
+)
+def test_a_requirement_without_a_lower_bound_is_refused_naming_it_and_the_fix(
+    noxfile: ModuleType, requirement: str
+) -> None:
+    with pytest.raises(ValueError, match="no lower bound") as info:
+        noxfile._lower_bound(noxfile.Requirement(requirement))
+    assert str(info.value).startswith(requirement)
+    assert "trio>=X.Y" in str(info.value)
+
+
+def test_a_requirement_that_excludes_its_own_lower_bound_is_refused(noxfile: ModuleType) -> None:
+    with pytest.raises(ValueError, match=r"excludes its own lower bound 6\.8\.0"):
+        noxfile._lower_bound(noxfile.Requirement("PySide6-Essentials>=6.8,!=6.8.0"))
+
+
+def test_the_lowest_version_of_a_name_required_twice_is_the_highest_bound(
+    noxfile: ModuleType,
+) -> None:
+    reqs = [noxfile.Requirement(r) for r in ("gearwork-core>=2.0,<3", "gearwork_Core>=2.1,<3")]
+    assert noxfile._lowest_versions(reqs) == {"gearwork-core": noxfile.Version("2.1.0")}
+    reqs.append(noxfile.Requirement("gearwork-core>=1.0,<2.1"))
+    with pytest.raises(ValueError, match=r"2\.1\.0, the lowest .* excluded by gearwork-core<2\.1"):
+        noxfile._lowest_versions(reqs)
+
+
+def test_the_lowest_pins_keep_their_markers(noxfile: ModuleType) -> None:
+    reqs = [
+        noxfile.Requirement('exceptiongroup>=1.2; python_version < "3.11"'),
+        noxfile.Requirement("trio>=0.27"),
+        noxfile.Requirement("Kivy>=2.3.1"),
+    ]
+    assert noxfile._lowest_pins(reqs) == [
+        'exceptiongroup==1.2.0; python_version < "3.11"',
+        "kivy==2.3.1",
+        "trio==0.27.0",
+    ]
+
+
+def test_the_version_of_an_about_file_is_rewritten_in_place(noxfile: ModuleType) -> None:
+    text = '"""About."""\n\n__version__ = "2.3.0"  # read by hatch\nVERSION_INFO = (2, 3)\n'
+    assert noxfile._version_in(text) == "2.3.0"
+    lowered = noxfile._with_version(text, "2.0.0")
+    assert (
+        lowered == '"""About."""\n\n__version__ = "2.0.0"  # read by hatch\nVERSION_INFO = (2, 3)\n'
+    )
+    assert noxfile._with_version("__version__ = '0.1.0'\n", "0.1.1") == "__version__ = '0.1.1'\n"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "version = '1.0'\n", '__version__ = "1.0"\n__version__ = "1.1"\n']
+)
+def test_an_about_file_that_does_not_set_its_version_once_is_refused(
+    noxfile: ModuleType, text: str
+) -> None:
+    with pytest.raises(ValueError, match="expected one `__version__"):
+        noxfile._with_version(text, "2.0.0")
+
+
+def test_a_rewritten_version_must_be_a_version(noxfile: ModuleType) -> None:
+    with pytest.raises(ValueError, match=r"2\.0 final"):
+        noxfile._with_version('__version__ = "2.3.0"\n', "2.0 final")
+
+
+def test_release_tags_name_the_distribution_and_the_version(noxfile: ModuleType) -> None:
+    assert noxfile._release_tag("gearwork_Core", noxfile.Version("2.0.0")) == "gearwork-core-v2.0.0"
+
+
+def test_the_lower_bounds_the_packages_claim_are_all_readable(noxfile: ModuleType) -> None:
+    # What the minimums session pins, for every package: none may lack a lower bound.
+    for package in noxfile.PACKAGES.values():
+        closure = noxfile._closure(package.area)
+        noxfile._lowest_versions(r for p in closure for r in p.sibling_requirements)
+        noxfile._lowest_pins([*package.requirements, *package.extra_requirements])
+
+
+def test_the_default_sessions_include_the_minimums(noxfile: ModuleType) -> None:
+    # CI runs the defaults (.ci/run runs `nox`): the lower bounds are checked on every run.
+    assert "minimums" in noxfile.nox.options.sessions
+    assert noxfile.OLDEST_PYTHON == noxfile.PYTHONS[0] == "3.10"
