@@ -1565,6 +1565,10 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
         rt = _thread_state.runtime
     except AttributeError:
         rt = _new_runtime()
+    # Every start below puts the depth back as it found it (or raises out of the loop),
+    # so it is read once.
+    depth = rt.depth
+    inner = depth + 1
     for task in each:
         if not isinstance(task, Task):
             raise TypeError(f"start_each() needs tasks, got {type(task).__name__}")
@@ -1581,7 +1585,6 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
         ):
             task._refuse_driven("start_each()")
         task._rt = rt
-        depth = rt.depth
         if depth >= _inline_below:
             try:
                 task._run(None, None)
@@ -1589,10 +1592,10 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
                 raise _escaping(e)
             continue
         # start()'s inlined first step, repeated here so that each task costs no call.
-        rt.depth = depth + 1
+        rt.depth = inner
         task._st = _RUNNING
         try:
-            f = task._coro.send(None)
+            f = driven.send(None)
             task._st = _SUSPENDED
             f(task)
         except BaseException as e:

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from gearwork.core import Cancelled, InvalidStateError
 from gearwork.core.lowlevel import explain_foreign_throw
 
-from ._waiters import step, wake_all
+from ._waiters import step, wake_all, wake_rest
 from ._waiters import what as _what
 
 if TYPE_CHECKING:
@@ -327,7 +327,21 @@ class Event(_Waiters):
             self._task = None
             self._tasks = None
             self._append = _no_list
-            wake_all(first, tasks, args, kwargs)
+            if args or kwargs:
+                wake_all(first, tasks, args, kwargs)
+                return
+            # wake_all(), inlined for a fire without arguments: two calls fewer.
+            it = iter(tasks)
+            try:
+                if first is not None:
+                    first.step()
+                for later in it:
+                    if later is not None:
+                        later.step()
+                return
+            except BaseException as exc:
+                error = exc
+            wake_rest(error, it, args, kwargs)
             return
         task = self._task
         if task is not None:
@@ -381,8 +395,9 @@ class Event(_Waiters):
                     if not explain_foreign_throw(exc, _what(self, "wait()")):
                         self._task = None
                     raise
-            if tasks is None:  # a second waiter: the list is made
-                tasks = self._later_waiters()
+            if tasks is None:  # a second waiter: the list is made (_later_waiters, inlined)
+                fresh: list[Task[Any] | None] = []
+                tasks = self._adopt(fresh, fresh.append)
         index = len(tasks)
         try:
             return (yield self._append)

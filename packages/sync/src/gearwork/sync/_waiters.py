@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from gearwork.core import Task
 
-__all__ = ("raise_errors", "step", "wake_all", "what")
+__all__ = ("raise_errors", "step", "wake_all", "wake_rest", "what")
 
 
 def step(task: Task[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -110,7 +110,23 @@ def wake_all(
         _step_each(it, args, kwargs)
         return
     except BaseException as exc:
-        errors = [exc]
+        error = exc
+    wake_rest(error, it, args, kwargs)
+
+
+def wake_rest(
+    error: BaseException,
+    it: Iterator[Task[Any] | None],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """The rest of :func:`wake_all` after a woken task raised *error*: wake the others, raise.
+
+    *it* is the iterator of the waiters, positioned after the one that raised. Call it
+    outside the ``except`` clause that caught *error*.
+    """
+    errors = [error]
+    del error
     while True:
         try:
             _step_each(it, args, kwargs)  # carries on after the task that raised
