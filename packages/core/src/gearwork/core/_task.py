@@ -1439,8 +1439,8 @@ def start(
         task._uid = _next_uid()
         if exception_handler is not None:
             task._more().handler = exception_handler
-    elif isinstance(aw, Task):
-        task = aw
+    elif kind is Task or isinstance(aw, Task):  # the identity test spares a call
+        task = given
         if task._st != _CREATED:
             raise InvalidStateError(f"{task!r} has already been started; a task starts only once")
         driven: Any = task._coro
