@@ -787,9 +787,11 @@ def build(session: nox.Session) -> None:
       run's whatever the index holds), adds what EXTRA_PULLS says: nothing for a framework
       of the standard library, else the framework's distribution and only what it needs.
       A real resolution rather than a read of the wheel's Requires-Dist: it also proves
-      that every framework release the extra allows is installable on this Python. pip
-      downloads a framework's wheel where the index serves no separate metadata (PEP 658);
-      all eight extras of gearwork-adapters resolve in about 15 s here.
+      that the newest framework releases the extra allows resolve on this Python (the
+      oldest are the minimums session's). pip
+      downloads a framework's wheel where the index serves no separate metadata (PEP 658),
+      yet the eight extras of gearwork-adapters resolved in 7 s here with pip's cache
+      disabled (the whole session: 27 s).
     """
     if not PACKAGES:
         session.error("no packages/*/pyproject.toml found")
