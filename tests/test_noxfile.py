@@ -438,7 +438,7 @@ def test_what_a_framework_needs_follows_the_extras_it_is_required_with(
     [
         ("gearwork-core>=2.0,<3", "2.0.0"),
         ("trio>=0.27", "0.27.0"),
-        ("PySide6-Essentials>=6.8.3,!=6.12.0", "6.8.3"),
+        ("PySide6-Essentials>=6.8,!=6.12.0", "6.8.0"),
         ("Kivy>=2.3.1", "2.3.1"),
         ('exceptiongroup>=1.2; python_version < "3.11"', "1.2.0"),
         ("attrs~=23.2", "23.2.0"),

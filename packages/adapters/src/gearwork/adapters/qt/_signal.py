@@ -101,7 +101,9 @@ class SignalStream:
         two tasks at once.
     """
 
-    __slots__ = ("_buffer", "_connection", "_filter", "_signal", "_task")
+    # __weakref__: PySide6 6.8.0-6.8.2.1 take a weak reference to a bound method's object
+    # when the method is connected to a signal.
+    __slots__ = ("__weakref__", "_buffer", "_connection", "_filter", "_signal", "_task")
 
     __module__ = "gearwork.adapters.qt"
 
