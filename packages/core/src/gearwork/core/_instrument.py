@@ -117,10 +117,10 @@ def set_instrument(instrument: Instrument | None, /) -> Instrument | None:
     _current = instrument
     if instrument is None:
         Task._run = _plain_run  # type: ignore[method-assign]
-        _task._inline_below = _DRAINER
+        _task._set_inline_below(_DRAINER)
     else:
         Task._run = _instrumented_run  # type: ignore[method-assign]
-        _task._inline_below = 0  # every run goes through Task._run
+        _task._set_inline_below(0)  # every run goes through Task._run
     return previous
 
 

@@ -48,7 +48,37 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import TextIO, TypeAlias
 
+    # Type checkers see the pure-Python implementation only.
+    _TaskCore = object
+    _RuntimeCore = object
+else:
+    # The compiled accelerator (gearwork/core/_speedups.c), when it was built and is
+    # not refused: it holds the hot fields of Task and _Runtime and Task.step() in C.
+    # GEARWORK_PURE_PYTHON=1 (anything but "" or "0") keeps the pure-Python code.
+    import os as _os
+
+    _speedups = None
+    if _os.environ.get("GEARWORK_PURE_PYTHON", "") in ("", "0"):
+        try:
+            from . import _speedups
+        except ImportError:  # not built for this interpreter: pure Python
+            _speedups = None
+    if _speedups is None:
+
+        class _TaskCore:  # object itself cannot come before Generic in Task's bases
+            __slots__ = ()
+
+        _RuntimeCore = object
+    else:
+        _TaskCore = _speedups._TaskCore
+        _RuntimeCore = _speedups._RuntimeCore
+    ACCELERATED = _speedups is not None
+    del _os
+ACCELERATED: bool
+"""Whether the compiled accelerator (``gearwork.core._speedups``) runs the hot path."""
+
 __all__ = (
+    "ACCELERATED",
     "RESUME_DEPTH_LIMIT",
     "ExceptionHandler",
     "Registrar",
@@ -94,6 +124,15 @@ _DRAINER = RESUME_DEPTH_LIMIT - 1  # the depth at which a resumption drains the 
 # the one method the instrument wraps, and the hot paths cost nothing more without one.
 _inline_below = _DRAINER
 
+
+def _set_inline_below(depth: int) -> None:
+    """Change ``_inline_below``, for the pure-Python hot paths and the compiled step alike."""
+    global _inline_below
+    _inline_below = depth
+    if not TYPE_CHECKING and ACCELERATED:
+        _speedups._set_inline_below(depth)
+
+
 # Internal states. Order matters: everything >= _FINISHED is "done".
 _CREATED = 0
 _RUNNING = 1  # inside coro.send()/coro.throw()
@@ -129,15 +168,20 @@ _PUBLIC_STATE = (
 )
 
 
-class _Runtime:
+class _Runtime(_RuntimeCore):
     """Per-thread bookkeeping for nested resumptions."""
 
-    __slots__ = ("depth", "queue", "thread_name")
+    # With the accelerator, the fields are _RuntimeCore's C members.
+    __slots__ = () if ACCELERATED else ("depth", "queue", "thread_name")
+
+    depth: int
+    queue: deque[tuple[Task[Any], Resumption | None, BaseException | None]]
+    thread_name: str
 
     def __init__(self) -> None:
         self.depth = 0
         self.thread_name = current_thread().name  # for debug mode's messages
-        self.queue: deque[tuple[Task[Any], Resumption | None, BaseException | None]] = deque()
+        self.queue = deque()
 
     def drain(self, pending: BaseException | None = None) -> None:
         """Run queued resumptions in FIFO order; called by the drainer only.
@@ -371,7 +415,7 @@ _next_uid = count(1).__next__  # uids, hence default names, follow the order of 
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 _PY311 = sys.version_info >= (3, 11)  # generators have gi_suspended
-_new_task = object.__new__
+_new_task = _TaskCore.__new__
 
 
 class _Extras:
@@ -393,7 +437,7 @@ class _Extras:
         self.scope_depth = 0  # nesting count of open cancel scopes
 
 
-class Task(Generic[T_co]):
+class Task(_TaskCore, Generic[T_co]):
     """A coroutine and its state, resumed synchronously by whoever wakes it.
 
     Create one with :func:`start` (or ``Task(aw)`` followed by ``start(task)``).
@@ -418,19 +462,25 @@ class Task(Generic[T_co]):
     (True, 3)
     """
 
+    # With the accelerator, _TaskCore holds the fields that every resumption touches
+    # (_st, _coro, _rt, _result, _exc, _cancel_req, _extras, _sup) as C members.
     __slots__ = (
-        "__weakref__",
-        "_cancel_req",
-        "_coro",
-        "_exc",
-        "_extras",
-        "_name",
-        "_result",
-        "_rt",
-        "_st",
-        "_sup",
-        "_thrown",
-        "_uid",
+        ("__weakref__", "_name", "_thrown", "_uid")
+        if ACCELERATED
+        else (
+            "__weakref__",
+            "_cancel_req",
+            "_coro",
+            "_exc",
+            "_extras",
+            "_name",
+            "_result",
+            "_rt",
+            "_st",
+            "_sup",
+            "_thrown",
+            "_uid",
+        )
     )
 
     __module__ = "gearwork.core"
@@ -788,85 +838,140 @@ class Task(Generic[T_co]):
 
     # -- driving -----------------------------------------------------------
 
-    def step(self, /, *args: Any, **kwargs: Any) -> None:
-        """Resume the suspended task; its ``await`` evaluates to ``(args, kwargs)``.
+    if not TYPE_CHECKING and ACCELERATED:
+        step = _TaskCore.step  # the method below, compiled (gearwork/core/_speedups.c)
+    else:
 
-        The task runs until its next suspension before ``step`` returns. If
-        the task is not suspended (not started, running, or ended) nothing
-        happens, so a stale wake-up is harmless. Call it from the thread that
-        started the task; debug mode (:func:`gearwork.core.set_debug`) checks.
-        """
-        if self._st != _SUSPENDED:
-            return
-        rt = self._rt
-        depth = rt.depth
-        if depth >= _inline_below:
-            if depth < RESUME_DEPTH_LIMIT:
-                try:
-                    self._run((args, kwargs), None)
-                except BaseException as e:
-                    raise _escaping(e)
+        def step(self, /, *args: Any, **kwargs: Any) -> None:
+            """Resume the suspended task; its ``await`` evaluates to ``(args, kwargs)``.
+
+            The task runs until its next suspension before ``step`` returns. If
+            the task is not suspended (not started, running, or ended) nothing
+            happens, so a stale wake-up is harmless. Call it from the thread that
+            started the task; debug mode (:func:`gearwork.core.set_debug`) checks.
+            """
+            if self._st != _SUSPENDED:
+                return
+            rt = self._rt
+            depth = rt.depth
+            if depth >= _inline_below:
+                self._deep_step((args, kwargs))
+                return
+            # The common case, inlined: send, then register the next suspension.
+            # Anything unusual (an ending, an error, a pending cancellation) is
+            # left to the _step_* methods below. Being above the drainer, it never
+            # drains the queue. The compiled step does the same, in the same order.
+            rt.depth = depth + 1
+            self._st = _RUNNING
+            try:
+                f = self._coro.send((args, kwargs))
+                self._st = _SUSPENDED
+                f(self)
+            except BaseException as e:
+                error = e
             else:
-                self._st = _QUEUED
-                rt.queue.append((self, (args, kwargs), None))
-            return
-        # The common case, inlined: send, then register the next suspension.
-        # Anything unusual (an ending, an error, a pending cancellation) is
-        # left to _run / _after_error. Being above the drainer, it never
-        # drains the queue.
-        rt.depth = depth + 1
-        self._st = _RUNNING
-        try:
-            f = self._coro.send((args, kwargs))
-            self._st = _SUSPENDED
-            f(self)
-        except BaseException as e:
-            error = e
-        else:
+                rt.depth = depth
+                if (
+                    self._cancel_req is not None
+                    and self._st == _SUSPENDED
+                    and (self._extras is None or not self._extras.shield)
+                ):
+                    self._step_cancel()
+                return
+            # Handled outside the except block, so that what runs next (hooks, other
+            # tasks) does not see this exception as the one "being handled".
             rt.depth = depth
-            if (
-                self._cancel_req is not None
-                and self._st == _SUSPENDED
-                and (self._extras is None or not self._extras.shield)
-            ):
-                try:
-                    self._run(None, self._make_cancelled())
-                except BaseException as e:
-                    raise _escaping(e)
-            return
-        # Handled outside the except block, so that what runs next (hooks, other
-        # tasks) does not see this exception as the one "being handled".
-        rt.depth = depth
-        if type(error) is StopIteration and self._st == _RUNNING:
-            # The coroutine returned: the common ending, inlined.
-            self._st = _FINISHED
-            self._result = error.value
-            self._exc = None
+            if type(error) is StopIteration and self._st == _RUNNING:
+                # The coroutine returned: the common ending, inlined.
+                self._st = _FINISHED
+                self._result = error.value
+                self._exc = None
+                del error
+                supervisor = self._sup
+                if self._extras is not None:
+                    self._step_hooks()
+                elif supervisor is not None:
+                    # A child task's ending: _run_hooks' fast path, inlined.
+                    self._sup = None
+                    try:
+                        supervisor(self)
+                        return
+                    except BaseException as e:
+                        error = e  # a bug in the supervisor: reported like the task's own
+                    try:
+                        self._step_report(error)
+                    finally:
+                        del error
+                return
+            try:
+                self._step_failed(error)
+            finally:
+                del error  # else error -> traceback -> this frame -> error: a cycle
+
+    # The unusual cases of step(), shared by the pure-Python and the compiled step.
+    # Each raises what must reach the resumer without gearwork's frames (_escaping).
+
+    def _deep_step(self, value: Resumption) -> None:
+        """step() at or past ``_inline_below``: through _run, or queued past the limit."""
+        rt = self._rt
+        if rt.depth < RESUME_DEPTH_LIMIT:
+            try:
+                self._run(value, None)
+            except BaseException as e:
+                raise _escaping(e)
+        else:
+            self._st = _QUEUED
+            rt.queue.append((self, value, None))
+
+    def _deep_begin(self) -> None:
+        """A first step at or past ``_inline_below`` (nested deep, or instrumented)."""
+        try:
+            self._run(None, None)
+        except BaseException as e:
+            raise _escaping(e)
+
+    def _begin_failed(self, error: BaseException, who: str) -> None:
+        """The first send or registrar of a task that *who* started raised *error*."""
+        try:
+            if self._st == _RUNNING and type(error) is not StopIteration:
+                self._check_first_send(error, who)
+            self._after_error(error)
+        except BaseException as e:
+            raise _escaping(e)
+        finally:
             del error
-            supervisor = self._sup
-            if self._extras is not None:
-                self._run_hooks(None)
-            elif supervisor is not None:
-                # A child task's ending: _run_hooks' fast path, inlined.
-                self._sup = None
-                try:
-                    supervisor(self)
-                    return
-                except BaseException as e:
-                    error = e  # a bug in the supervisor: reported like the task's own
-                try:
-                    self._report(error)
-                except BaseException as e:
-                    raise _escaping(e)
-                finally:
-                    del error
-            return
+
+    def _step_failed(self, error: BaseException) -> None:
+        """The send or the registrar of a step raised *error*."""
         try:
             self._after_error(error)
         except BaseException as e:
             raise _escaping(e)
         finally:
-            del error  # else error -> traceback -> this frame -> error: a cycle
+            del error
+
+    def _step_cancel(self) -> None:
+        """A step ended with a cancellation pending: deliver it at this suspension."""
+        try:
+            self._run(None, self._make_cancelled())
+        except BaseException as e:
+            raise _escaping(e)
+
+    def _step_hooks(self) -> None:
+        """A step finished the task, which has done callbacks or a handler to run."""
+        try:
+            self._run_hooks(None)
+        except BaseException as e:
+            raise _escaping(e)
+
+    def _step_report(self, error: BaseException) -> None:
+        """The supervisor of a task that a step finished raised *error*."""
+        try:
+            self._report(error)
+        except BaseException as e:
+            raise _escaping(e)
+        finally:
+            del error
 
     def throw(self, exc: BaseException, /) -> None:
         """Raise *exc* inside the suspended task, at the ``await`` where it waits.
@@ -1264,7 +1369,9 @@ def _foreign_await(error: BaseException, coro: object) -> BaseException:
     registrar. Only the error path calls this.
     """
     tb = error.__traceback__
-    if tb is None or tb.tb_next is not None:
+    while tb is not None and tb.tb_frame.f_code in _DRIVER_CODES:
+        tb = tb.tb_next
+    if tb is not None:
         return error  # raised inside a registrar: its own error
     if type(coro) is _InContext:
         coro = coro.coro
@@ -1317,9 +1424,15 @@ def _foreign_await(error: BaseException, coro: object) -> BaseException:
 
 
 def _from_the_coroutine(exc: BaseException) -> BaseException:
-    """*exc*, caught as it left the coroutine, with the catching frame left out of its traceback."""
+    """*exc*, caught as it left the coroutine, with the catching frame left out of its traceback.
+
+    The catching frame is that of the Python code that drove the coroutine; the
+    compiled step has none, and then the traceback is left as it is.
+    """
     tb = exc.__traceback__
-    return exc if tb is None else exc.with_traceback(tb.tb_next)
+    if tb is None or tb.tb_frame.f_code not in _DRIVER_CODES:
+        return exc
+    return exc.with_traceback(tb.tb_next)
 
 
 def _escaping(exc: BaseException) -> BaseException:
@@ -1473,12 +1586,12 @@ def start(
         rt = task._rt = _thread_state.runtime
     except AttributeError:
         rt = task._rt = _new_runtime()
+    if not TYPE_CHECKING and ACCELERATED:
+        task._begin("start()")  # what follows, compiled
+        return task
     depth = rt.depth
     if depth >= _inline_below:
-        try:
-            task._run(None, None)
-        except BaseException as e:
-            raise _escaping(e)
+        task._deep_begin()
         return task
     # The first send and registration, inlined as in Task.step.
     rt.depth = depth + 1
@@ -1515,11 +1628,7 @@ def start(
                 raise _escaping(e)
         return task
     try:
-        if task._st == _RUNNING and type(error) is not StopIteration:
-            task._check_first_send(error, "start()")
-        task._after_error(error)
-    except BaseException as e:
-        raise _escaping(e)
+        task._begin_failed(error, "start()")
     finally:
         del error  # no cycle through this frame (see Task.step)
     return task
@@ -1585,11 +1694,11 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
         ):
             task._refuse_driven("start_each()")
         task._rt = rt
+        if not TYPE_CHECKING and ACCELERATED:
+            task._begin("start_each()")  # what follows, compiled
+            continue
         if depth >= _inline_below:
-            try:
-                task._run(None, None)
-            except BaseException as e:
-                raise _escaping(e)
+            task._deep_begin()
             continue
         # start()'s inlined first step, repeated here so that each task costs no call.
         rt.depth = inner
@@ -1614,11 +1723,7 @@ def start_each(tasks: Iterable[Task[Any]], /) -> None:
             continue
         rt.depth = depth
         try:
-            if task._st == _RUNNING and type(error) is not StopIteration:
-                task._check_first_send(error, "start_each()")
-            task._after_error(error)
-        except BaseException as e:
-            raise _escaping(e)
+            task._begin_failed(error, "start_each()")
         finally:
             del error  # no cycle through this frame (see Task.step)
 
@@ -1916,3 +2021,12 @@ True
 # Doctests of methods: the classes above claim `gearwork.core` as their module, so the
 # doctest finder would skip their methods when it scans this module.
 __test__ = {"Task": Task}
+
+
+# The code of the functions that send into coroutines and call registrars: a
+# traceback that starts in one of them starts in gearwork, not in the coroutine.
+_DRIVER_CODES = frozenset(
+    fn.__code__
+    for fn in (vars(Task).get("step"), Task._run, start, start_each)
+    if isinstance(fn, types.FunctionType)
+)

@@ -61,6 +61,17 @@ wrong.
 >>> bell.ring("visitor")
 >>> task.result
 'hello visitor'
+
+The compiled accelerator
+------------------------
+On CPython, gearwork-core's wheel carries ``gearwork.core._speedups``, a C
+module that runs the hot path of :meth:`~gearwork.core.Task.step` (as
+asyncio's ``_asyncio`` does for its tasks). It changes no behaviour: the
+pure-Python code is the fallback where the module was not built (another
+interpreter, an install from source without a C compiler) and when the
+environment variable ``GEARWORK_PURE_PYTHON`` is set to anything but ``""`` or
+``"0"`` at import. :data:`ACCELERATED` tells which one runs. Everything on
+this page works the same with either.
 """
 
 from ._cancel import CancelScope as CancelScope
@@ -69,6 +80,7 @@ from ._cancel import checkpoint_if_cancelled as checkpoint_if_cancelled
 from ._instrument import Instrument as Instrument
 from ._instrument import get_instrument as get_instrument
 from ._instrument import set_instrument as set_instrument
+from ._task import ACCELERATED as ACCELERATED
 from ._task import RESUME_DEPTH_LIMIT as RESUME_DEPTH_LIMIT
 from ._task import Registrar as Registrar
 from ._task import Resumption as Resumption
@@ -83,6 +95,7 @@ from ._task import supervised_task as supervised_task
 from ._task import suspend as suspend
 
 __all__ = (
+    "ACCELERATED",
     "RESUME_DEPTH_LIMIT",
     "CancelScope",
     "CancelShield",
