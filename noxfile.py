@@ -86,6 +86,15 @@ nox.options.sessions = [
     *("lint", "typecheck", "tests", "minimums", "embedded", "build", "demo", "docs", "repo"),
 ]
 nox.options.download_python = "never"
+
+# gearwork-core's wheel carries its compiled accelerator (packages/core/hatch_build.py).
+# Every session builds it that way or fails: a wheel that quietly fell back to pure Python
+# would test, type-check and benchmark something else than a user on CPython gets. Set
+# GEARWORK_REQUIRE_SPEEDUPS=0 to allow the fallback on a machine without a C compiler.
+os.environ.setdefault("GEARWORK_REQUIRE_SPEEDUPS", "1")
+# The packages whose tests run twice in the tests session: with the compiled accelerator,
+# then with GEARWORK_PURE_PYTHON=1 (the pure-Python fallback), since both drive their tasks.
+BOTH_IMPLEMENTATIONS = ("core", "sync", "nursery")
 # Only interpreters that were found are given to nox (see the interpreters section), so one
 # that nox still cannot find is an error, locally too, never a silently skipped session.
 nox.options.error_on_missing_interpreters = True
@@ -274,14 +283,22 @@ def _check(session: nox.Session, what: str, script: str, *args: str) -> str:
     return output
 
 
-def _pytest(session: nox.Session, *args: str, what: str) -> None:
+def _pytest(session: nox.Session, *args: str, what: str, env: dict[str, str] | None = None) -> None:
     """Run pytest; "no tests collected" (exit code 5) is a failure, named as such."""
     try:
-        session.run("pytest", *args)
+        session.run("pytest", *args, env=env)
     except nox.command.CommandFailed as exc:
         if getattr(exc, "return_code", None) == 5:
             session.error(f"pytest collected no {what}: a run that tests nothing fails")
         raise
+
+
+def _cpython(session: nox.Session) -> bool:
+    """Whether the session's interpreter is CPython (which gets the compiled accelerator)."""
+    output = session.run(
+        "python", "-c", "import sys; print(sys.implementation.name)", silent=True, log=False
+    )
+    return isinstance(output, str) and output.strip() == "cpython"
 
 
 # ----------------------------------------------------------------------- interpreters
@@ -476,7 +493,21 @@ def tests(session: nox.Session, area: str) -> None:
         session, f"{package.module} is imported from the venv", _LOCATE_INSTALLED, package.module
     )
     tests_dir = str((package.path / "tests").relative_to(ROOT))
+    # GEARWORK_EXPECT_ACCELERATED: core's tests check that the accelerator is (not) in use.
+    accelerated = "1" if _cpython(session) else "0"
+    session.env["GEARWORK_EXPECT_ACCELERATED"] = accelerated
     _pytest(session, "-m", "not slow", tests_dir, *session.posargs, what=f"tests in {tests_dir}")
+    if area in BOTH_IMPLEMENTATIONS and accelerated == "1":
+        session.log("again with the pure-Python fallback (GEARWORK_PURE_PYTHON=1)")
+        _pytest(
+            session,
+            "-m",
+            "not slow",
+            tests_dir,
+            *session.posargs,
+            what=f"tests in {tests_dir}",
+            env={"GEARWORK_PURE_PYTHON": "1", "GEARWORK_EXPECT_ACCELERATED": "0"},
+        )
     _pytest(
         session,
         "--doctest-modules",
@@ -764,7 +795,11 @@ dists = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in metadata.di
 extra = dists - seeded - {"gearwork-core", "exceptiongroup"}
 if extra:
     raise SystemExit(f"installing the core wheel pulled in {sorted(extra)}")
-print("gearwork-core works alone:", gearwork.core.__name__, "from", gearwork.core.__file__)
+from gearwork.core import lowlevel
+if sys.implementation.name == "cpython" and not lowlevel.ACCELERATED:
+    raise SystemExit("gearwork-core's wheel was built without its compiled accelerator")
+print("gearwork-core works alone:", gearwork.core.__name__, "from", gearwork.core.__file__,
+      "- compiled accelerator:", "on" if lowlevel.ACCELERATED else "off (not CPython)")
 """
 
 
@@ -1261,6 +1296,9 @@ def _wheel_problems(wheel: Path, package: Package) -> list[str]:
     tests = [n for n in names if "tests" in n.split("/")[:-1]]
     if tests:
         problems.append(f"tests in the wheel: {tests[:5]}")
+    sources = [n for n in names if n.endswith((".c", ".h"))]
+    if sources:
+        problems.append(f"C sources in the wheel (they belong to the sdist): {sources[:5]}")
     return problems
 
 
