@@ -79,7 +79,20 @@ def _versions() -> str:
     for name in names:
         with contextlib.suppress(PackageNotFoundError):
             found.append(f"{name} {version(name)}")
+    if found and found[0].startswith("gearwork-core"):
+        found[0] += f" ({_implementation()})"
     return ", ".join(found)
+
+
+def _implementation() -> str:
+    """Which implementation of gearwork-core runs: the compiled accelerator or pure Python.
+
+    GEARWORK_PURE_PYTHON=1 (set for `nox -s bench`, it reaches these processes) measures
+    the pure-Python fallback.
+    """
+    from gearwork.core import lowlevel
+
+    return "compiled accelerator" if lowlevel.ACCELERATED else "pure Python"
 
 
 def _fmt(value: float, unit: str) -> str:
