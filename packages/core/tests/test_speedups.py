@@ -45,8 +45,9 @@ def test_accelerated_means_the_compiled_classes() -> None:
     bases = Task.__mro__[1]
     if lowlevel.ACCELERATED:
         assert _speedups is not None
-        assert bases is _speedups._TaskCore
-        assert vars(Task)["step"] is _speedups._TaskCore.step
+        compiled: Any = _speedups._TaskCore
+        assert vars(Task)["step"] is compiled.step
+        assert bases is compiled
         assert issubclass(task_module._Runtime, _speedups._RuntimeCore)
     else:
         assert type(vars(Task)["step"]) is type(lambda: None)
