@@ -496,9 +496,12 @@ def tests(session: nox.Session, area: str) -> None:
     # GEARWORK_EXPECT_ACCELERATED: core's tests check that the accelerator is (not) in use.
     accelerated = "1" if _cpython(session) else "0"
     session.env["GEARWORK_EXPECT_ACCELERATED"] = accelerated
-    _pytest(session, "-m", "not slow", tests_dir, *session.posargs, what=f"tests in {tests_dir}")
+    runs: list[dict[str, str]] = [{}]
     if area in BOTH_IMPLEMENTATIONS and accelerated == "1":
-        session.log("again with the pure-Python fallback (GEARWORK_PURE_PYTHON=1)")
+        runs.append({"GEARWORK_PURE_PYTHON": "1", "GEARWORK_EXPECT_ACCELERATED": "0"})
+    for env in runs:
+        if env:
+            session.log("again with the pure-Python fallback (GEARWORK_PURE_PYTHON=1)")
         _pytest(
             session,
             "-m",
@@ -506,7 +509,7 @@ def tests(session: nox.Session, area: str) -> None:
             tests_dir,
             *session.posargs,
             what=f"tests in {tests_dir}",
-            env={"GEARWORK_PURE_PYTHON": "1", "GEARWORK_EXPECT_ACCELERATED": "0"},
+            env=env,
         )
     _pytest(
         session,

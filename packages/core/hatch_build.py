@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -97,5 +96,4 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         built = Path(output)
         if not built.is_file():
             raise FileNotFoundError(f"build_ext reported {built}, which does not exist")
-        print(f"gearwork-core: built {built.name} for {sys.version.split()[0]}", file=sys.stderr)
         return built

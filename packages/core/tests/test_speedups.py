@@ -8,6 +8,7 @@ These tests check the switch itself and what the two must agree on.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import subprocess
@@ -177,20 +178,11 @@ def test_a_foreign_await_is_explained_whichever_step_ran() -> None:
 
 def _pure_task_module() -> Any:
     """gearwork.core._task loaded afresh as pure Python (a separate module object)."""
-    saved = os.environ.get("GEARWORK_PURE_PYTHON")
-    os.environ["GEARWORK_PURE_PYTHON"] = "1"
-    try:
-        spec = importlib.util.find_spec("gearwork.core._task")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_gearwork_pure_task_for_tests"] = module
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            del sys.modules["_gearwork_pure_task_for_tests"]
-        return module
-    finally:
-        if saved is None:
-            del os.environ["GEARWORK_PURE_PYTHON"]
-        else:
-            os.environ["GEARWORK_PURE_PYTHON"] = saved
+    spec = importlib.util.find_spec("gearwork.core._task")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GEARWORK_PURE_PYTHON", "1")
+        patch.setitem(sys.modules, "_gearwork_pure_task_for_tests", module)
+        spec.loader.exec_module(module)
+    return module
